@@ -1,0 +1,103 @@
+#include "uvmas/core/loop.hpp"
+
+#include "uvmas/core/error.hpp"
+#include "uvmas/core/task_group.hpp"
+#include "uvmas/core/uv_handle.hpp"
+
+#include <uv.h>
+
+namespace uvmas {
+
+// The soon queue is drained from two places: a check handle (right after I/O
+// callbacks, so work queued by a read runs in the same iteration, and writes
+// it queues are flushed before the loop blocks again) and an idle handle that
+// is active only while the queue is non-empty (it keeps uv_run from blocking).
+struct Loop::Handles {
+  detail::UvHandle<uv_check_t> check;
+  detail::UvHandle<uv_idle_t> idle;
+};
+
+void Loop::UvLoopDeleter::operator()(uv_loop_t* l) const noexcept {
+  // Close whatever handle is left (a bug elsewhere), let close callbacks run, then close.
+  uv_walk(
+      l, [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(l, UV_RUN_DEFAULT);
+  uv_loop_close(l);
+  std::unique_ptr<uv_loop_t> owned(l);  // frees the loop memory
+}
+
+Loop::Loop() : handles_(std::make_unique<Handles>()) {
+  auto l = std::make_unique<uv_loop_t>();
+  int rc = uv_loop_init(l.get());
+  if (rc != 0) throw_uv(rc, "uv_loop_init");
+  loop_.reset(l.release());
+  loop_->data = this;
+  handles_->check.init(uv_check_init, uv(), this);
+  uv_check_start(handles_->check.get(), [](uv_check_t* h) {
+    if (auto* self = detail::owner_of<Loop>(h)) self->drain_soon();
+  });
+  uv_unref(handles_->check.handle());  // the check handle alone keeps nothing alive
+  handles_->idle.init(uv_idle_init, uv(), this);
+  tasks_ = std::make_unique<TaskGroup>(*this, "task spawned on the loop");
+}
+
+Loop::~Loop() {
+  tasks_->cancel();
+  // Let callbacks queued by the cancellation run (they are no-ops by then).
+  drain_soon();
+  tasks_.reset();
+  soon_.clear();
+  handles_.reset();
+  // loop_'s deleter closes and runs the remaining close callbacks.
+}
+
+void Loop::spawn(Task<> task) { tasks_->spawn(std::move(task)); }
+
+void Loop::call_soon(SoonCallback& cb) noexcept {
+  soon_.push_back(cb);
+  update_idle();
+}
+
+void Loop::update_idle() noexcept {
+  bool want = !soon_.empty();
+  if (want == idle_active_) return;
+  idle_active_ = want;
+  if (want) {
+    uv_idle_start(handles_->idle.get(), [](uv_idle_t* h) {
+      if (auto* self = detail::owner_of<Loop>(h)) self->drain_soon();
+    });
+  } else {
+    uv_idle_stop(handles_->idle.get());
+  }
+}
+
+void Loop::drain_soon() noexcept {
+  // Only what is queued now runs in this pass; work queued meanwhile waits for
+  // the next pass, so a task that keeps yielding cannot starve I/O.
+  detail::IntrusiveList<SoonCallback> batch;
+  batch.splice_back(soon_);
+  while (SoonCallback* cb = batch.pop_front()) cb->fire();
+  update_idle();
+}
+
+bool Loop::run_once() {
+  if (!soon_.empty()) drain_soon();
+  int more = uv_run(loop_.get(), UV_RUN_ONCE);
+  return more != 0 || !soon_.empty();
+}
+
+bool Loop::poll() {
+  if (!soon_.empty()) drain_soon();
+  int more = uv_run(loop_.get(), UV_RUN_NOWAIT);
+  return more != 0 || !soon_.empty();
+}
+
+void Loop::run_until_idle() {
+  while (run_once()) {
+  }
+}
+
+}  // namespace uvmas
