@@ -1,0 +1,89 @@
+#pragma once
+/// \file
+/// The aiomas codecs: JSON (default), MsgPack and MsgPackBlosc, plus the
+/// per-codec extension (`__type__`) serializer list.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <uvmas/codecs/error.hpp>
+#include <uvmas/codecs/value.hpp>
+
+namespace uvmas {
+
+/// The wire formats of aiomas 2.x.
+enum class Format { json, msgpack, msgpack_blosc };
+
+/// "json", "msgpack" or "msgpack_blosc".
+std::string_view to_string(Format f) noexcept;
+/// Inverse of to_string; throws std::invalid_argument listing the valid names.
+Format format_from_string(std::string_view name);
+
+/// Ordered list of extension type names; typeid = index (registration order),
+/// like aiomas's per-codec serializer list. Both peers must register the same
+/// types in the same order because only the number travels.
+class Serializers {
+ public:
+  Serializers() = default;
+  /// Builds from names in typeid order; duplicates throw std::invalid_argument.
+  Serializers(std::initializer_list<std::string> types);
+  /// Registers the next typeid; a duplicate name throws std::invalid_argument.
+  void add(std::string type);
+  /// The typeid of `type`, if registered. O(n) (lists are tiny).
+  std::optional<std::uint32_t> id_of(std::string_view type) const noexcept;
+  /// The type registered under `id`, or nullptr.
+  const std::string* type_of(std::uint32_t id) const noexcept;
+  /// Number of registered types.
+  std::size_t size() const noexcept { return types_.size(); }
+
+ private:
+  std::vector<std::string> types_;
+};
+
+/// Limits applied by a codec.
+struct CodecOptions {
+  /// Maximum nesting of arrays and maps (wire levels; a `__type__` wrapper counts
+  /// two), enforced when decoding and encoding.
+  std::size_t max_depth = 256;
+  /// MsgPackBlosc: the largest decompressed size a received container may claim.
+  std::size_t max_blosc_nbytes = std::size_t{1} << 30;
+};
+
+/// A codec: a Format plus the serializer list. Cheap to copy; thread-safe to use
+/// concurrently (no mutable state; blosc runs through its `_ctx` functions).
+class Codec {
+ public:
+  /// `s == nullptr` is raw mode: `__type__` maps stay plain maps on decode and
+  /// encoding an Extension is a SerializationError.
+  explicit Codec(Format f = Format::json, std::shared_ptr<const Serializers> s = nullptr, CodecOptions o = {});
+
+  /// The wire format.
+  Format format() const noexcept { return format_; }
+  /// The serializer list, nullptr in raw mode.
+  const Serializers* serializers() const noexcept { return serializers_.get(); }
+  /// The limits.
+  const CodecOptions& options() const noexcept { return options_; }
+
+  /// Appends the encoded payload of `v` to `out` (no length header). Throws
+  /// SerializationError; on throw `out` is restored to its old size.
+  void encode(const Value& v, std::string& out) const;
+  /// The encoded payload of `v`.
+  std::string encode(const Value& v) const;
+
+  /// Decodes one complete payload. Throws DecodeError. Enforces max_depth, strict
+  /// UTF-8, no leading BOM, rejects empty input and trailing bytes; maps with a
+  /// `__type__` key become Extensions unless in raw mode.
+  Value decode(std::string_view payload) const;
+
+ private:
+  Format format_;
+  std::shared_ptr<const Serializers> serializers_;
+  CodecOptions options_;
+};
+
+}  // namespace uvmas

@@ -1,0 +1,133 @@
+#include <uvmas/codecs/codec.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "formats.hpp"
+#include "internal.hpp"
+#include "value_builder.hpp"
+
+namespace uvmas {
+
+std::string_view to_string(Format f) noexcept {
+  switch (f) {
+    case Format::json: return "json";
+    case Format::msgpack: return "msgpack";
+    case Format::msgpack_blosc: return "msgpack_blosc";
+  }
+  return "?";
+}
+
+Format format_from_string(std::string_view name) {
+  for (Format f : {Format::json, Format::msgpack, Format::msgpack_blosc})
+    if (to_string(f) == name) return f;
+  throw std::invalid_argument("unknown codec '" + std::string(name) +
+                              "' (valid names: json, msgpack, msgpack_blosc)");
+}
+
+Serializers::Serializers(std::initializer_list<std::string> types) {
+  for (const auto& t : types) add(t);
+}
+
+void Serializers::add(std::string type) {
+  if (id_of(type)) throw std::invalid_argument("serializer type '" + type + "' is already registered");
+  types_.push_back(std::move(type));
+}
+
+std::optional<std::uint32_t> Serializers::id_of(std::string_view type) const noexcept {
+  auto it = std::find(types_.begin(), types_.end(), type);
+  if (it == types_.end()) return std::nullopt;
+  return static_cast<std::uint32_t>(it - types_.begin());
+}
+
+const std::string* Serializers::type_of(std::uint32_t id) const noexcept {
+  return id < types_.size() ? &types_[id] : nullptr;
+}
+
+Codec::Codec(Format f, std::shared_ptr<const Serializers> s, CodecOptions o)
+    : format_(f), serializers_(std::move(s)), options_(o) {}
+
+void Codec::encode(const Value& v, std::string& out) const {
+  const std::size_t old = out.size();
+  try {
+    switch (format_) {
+      case Format::json: detail::json_encode(v, out, serializers(), options_.max_depth); break;
+      case Format::msgpack: detail::msgpack_encode(v, out, serializers(), options_.max_depth); break;
+      case Format::msgpack_blosc: {
+        std::string inner;
+        detail::msgpack_encode(v, inner, serializers(), options_.max_depth);
+        detail::blosc_compress(inner, out);
+        break;
+      }
+    }
+  } catch (...) {
+    out.resize(old);
+    throw;
+  }
+}
+
+std::string Codec::encode(const Value& v) const {
+  std::string out;
+  encode(v, out);
+  return out;
+}
+
+Value Codec::decode(std::string_view payload) const {
+  if (payload.empty()) throw DecodeError("empty payload");
+  switch (format_) {
+    case Format::json: return detail::json_decode(payload, serializers(), options_.max_depth);
+    case Format::msgpack: return detail::msgpack_decode(payload, serializers(), options_.max_depth);
+    case Format::msgpack_blosc: {
+      std::string inner = detail::blosc_decompress(payload, options_.max_blosc_nbytes);
+      return detail::msgpack_decode(inner, serializers(), options_.max_depth);
+    }
+  }
+  throw DecodeError("unknown format");
+}
+
+namespace detail {
+
+// Out of line on purpose: it is the single sink of every decoded value, and
+// inlining it into each SAX callback only bloats the parsers (and trips GCC 12's
+// -Wmaybe-uninitialized false positive on std::variant moves).
+bool ValueBuilder::add(Value v) {
+  if (stack_.empty()) {
+    root_ = std::move(v);
+    return true;
+  }
+  Frame& f = stack_.back();
+  if (!f.is_map) {
+    f.array.push_back(std::move(v));
+  } else if (f.expect_key) {
+    f.key = std::move(v);
+    f.expect_key = false;
+  } else {
+    f.map.emplace_back(std::move(f.key), std::move(v));
+    f.expect_key = true;
+  }
+  return true;
+}
+
+bool ValueBuilder::end_map() {
+  Map m = std::move(stack_.back().map);
+  stack_.pop_back();
+  dedupe_keys(m);
+  if (serializers_) {
+    // aiomas's object hook: any map with a "__type__" key is a wrapped custom type.
+    for (auto& [k, v] : m) {
+      if (!k.is_string() || k.as_string() != "__type__") continue;
+      if (!v.is_array() || v.as_array().size() != 2)
+        return fail("__type__ value must be a 2-element array [typeid, data], got " + to_repr(v));
+      Array& a = v.as_array();
+      if (!a[0].is_int() || a[0].is_big_uint() || a[0].as_int() < 0 || a[0].as_int() > INT32_MAX)
+        return fail("__type__ typeid must be a non-negative int, got " + to_repr(a[0]));
+      const std::string* type = serializers_->type_of(static_cast<std::uint32_t>(a[0].as_int()));
+      if (!type) return fail("unknown __type__ typeid " + std::to_string(a[0].as_int()));
+      return add(Value::extension(*type, std::move(a[1])));
+    }
+  }
+  return add(Value(std::move(m)));
+}
+
+}  // namespace detail
+}  // namespace uvmas

@@ -1,0 +1,331 @@
+// JSON codec: a hand-written encoder reproducing Python's json.dumps defaults
+// byte for byte, and a RapidJSON SAX decoder feeding ValueBuilder.
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include "formats.hpp"
+#include "internal.hpp"
+#include "value_builder.hpp"
+
+namespace uvmas::detail {
+
+void throw_too_deep(std::size_t max_depth) {
+  throw SerializationError("value nesting depth exceeds the limit of " + std::to_string(max_depth));
+}
+
+std::uint32_t extension_typeid(const Extension& e, const Serializers* s) {
+  if (!s) throw SerializationError("cannot encode extension type '" + e.type + "' with a raw codec (no serializers)");
+  auto id = s->id_of(e.type);
+  if (!id) throw SerializationError("extension type '" + e.type + "' is not registered with this codec");
+  return *id;
+}
+
+namespace {
+
+// 0: copy as is; 1: needs an escape (control, quote, backslash, DEL); 2: non-ASCII lead/continuation.
+constexpr auto make_class_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) ? 1 : (c >= 0x80 ? 2 : 0);
+  return t;
+}
+constexpr auto char_class = make_class_table();
+constexpr char hex_digits[] = "0123456789abcdef";
+
+void append_u_escape(std::string& out, unsigned cp) {
+  char buf[6] = {'\\', 'u', hex_digits[(cp >> 12) & 15], hex_digits[(cp >> 8) & 15], hex_digits[(cp >> 4) & 15],
+                 hex_digits[cp & 15]};
+  out.append(buf, 6);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  auto p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    std::size_t run = i;
+    while (run < n && char_class[p[run]] == 0) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i >= n) break;
+    unsigned char c = p[i];
+    if (char_class[c] == 1) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default: append_u_escape(out, c);
+      }
+      ++i;
+      continue;
+    }
+    // Non-ASCII: decode one strictly validated UTF-8 sequence.
+    unsigned cp;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      throw SerializationError("text is not valid UTF-8");
+    }
+    if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) throw SerializationError("text is not valid UTF-8");
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) throw SerializationError("text is not valid UTF-8");
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      append_u_escape(out, 0xD800 + (cp >> 10));
+      append_u_escape(out, 0xDC00 + (cp & 0x3FF));
+    } else {
+      append_u_escape(out, cp);
+    }
+  }
+  out += '"';
+}
+
+void append_int(std::string& out, const Value& v) {
+  char buf[24];
+  auto r = v.is_big_uint() ? std::to_chars(buf, buf + sizeof buf, v.as_uint())
+                           : std::to_chars(buf, buf + sizeof buf, v.as_int());
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+class JsonWriter {
+ public:
+  JsonWriter(std::string& out, const Serializers* s, std::size_t max_depth)
+      : out_(out), serializers_(s), max_depth_(max_depth) {}
+
+  void write(const Value& v, std::size_t depth) {
+    switch (v.kind()) {
+      case Value::Kind::null: out_ += "null"; break;
+      case Value::Kind::boolean: out_ += v.as_bool() ? "true" : "false"; break;
+      case Value::Kind::integer: append_int(out_, v); break;
+      case Value::Kind::real: append_float_repr(out_, v.as_double(), true); break;
+      case Value::Kind::string: append_json_string(out_, v.as_string()); break;
+      case Value::Kind::bytes: throw SerializationError("Object of type bytes is not JSON serializable");
+      case Value::Kind::array: {
+        if (depth >= max_depth_) throw_too_deep(max_depth_);
+        out_ += '[';
+        bool first = true;
+        for (const auto& e : v.as_array()) {
+          if (!first) out_ += ", ";
+          first = false;
+          write(e, depth + 1);
+        }
+        out_ += ']';
+        break;
+      }
+      case Value::Kind::map: {
+        if (depth >= max_depth_) throw_too_deep(max_depth_);
+        out_ += '{';
+        bool first = true;
+        for (const auto& [k, e] : v.as_map()) {
+          if (!first) out_ += ", ";
+          first = false;
+          write_key(k);
+          out_ += ": ";
+          write(e, depth + 1);
+        }
+        out_ += '}';
+        break;
+      }
+      case Value::Kind::extension: {
+        const Extension& e = v.as_extension();
+        std::uint32_t id = extension_typeid(e, serializers_);
+        if (depth + 2 > max_depth_) throw_too_deep(max_depth_);
+        out_ += "{\"__type__\": [";
+        char buf[12];
+        auto r = std::to_chars(buf, buf + sizeof buf, id);
+        out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+        out_ += ", ";
+        write(e.data, depth + 2);
+        out_ += "]}";
+        break;
+      }
+    }
+  }
+
+ private:
+  // Python's json stringifies int/float/bool/None keys; anything else is a TypeError.
+  void write_key(const Value& k) {
+    switch (k.kind()) {
+      case Value::Kind::string: append_json_string(out_, k.as_string()); return;
+      case Value::Kind::integer:
+        out_ += '"';
+        append_int(out_, k);
+        out_ += '"';
+        return;
+      case Value::Kind::real:
+        out_ += '"';
+        append_float_repr(out_, k.as_double(), true);
+        out_ += '"';
+        return;
+      case Value::Kind::boolean: out_ += k.as_bool() ? "\"true\"" : "\"false\""; return;
+      case Value::Kind::null: out_ += "\"null\""; return;
+      default:
+        throw SerializationError("keys must be str, int, float, bool or None, not " + std::string(k.kind_name()));
+    }
+  }
+
+  std::string& out_;
+  const Serializers* serializers_;
+  std::size_t max_depth_;
+};
+
+// Fallback for a decimal token from_chars reports as out of range: decide between
+// overflow (inf) and underflow (0) from the decimal exponent, like Python's float().
+double out_of_range_double(std::string_view tok) {
+  bool neg = !tok.empty() && tok[0] == '-';
+  std::size_t epos = tok.find_first_of("eE");
+  std::string_view mant = tok.substr(neg ? 1 : 0, epos == std::string_view::npos ? std::string_view::npos
+                                                                                 : epos - (neg ? 1 : 0));
+  long long exp10 = 0;
+  if (epos != std::string_view::npos) {
+    std::string_view e = tok.substr(epos + 1);
+    bool eneg = !e.empty() && e[0] == '-';
+    if (!e.empty() && (e[0] == '-' || e[0] == '+')) e.remove_prefix(1);
+    for (char c : e) exp10 = std::min<long long>(exp10 * 10 + (c - '0'), 1'000'000'000LL);
+    if (eneg) exp10 = -exp10;
+  }
+  // Position of the first significant digit relative to the decimal point.
+  std::size_t dot = mant.find('.');
+  std::size_t int_len = dot == std::string_view::npos ? mant.size() : dot;
+  long long magnitude = 0;
+  std::size_t first = mant.find_first_not_of("0.");
+  if (first == std::string_view::npos) return neg ? -0.0 : 0.0;
+  magnitude = first < int_len ? static_cast<long long>(int_len - first)
+                              : -static_cast<long long>(first - int_len - 1);
+  double r = magnitude + exp10 > 0 ? HUGE_VAL : 0.0;
+  return neg ? -r : r;
+}
+
+class JsonHandler {
+ public:
+  JsonHandler(const Serializers* s, std::size_t max_depth) : b_(s, max_depth) {}
+
+  bool Null() { return b_.add(Value()); }
+  bool Bool(bool v) { return b_.add(Value(v)); }
+  // Numbers arrive as raw text (kParseNumbersAsStringsFlag) so that integers are
+  // exact and only the Python spellings of NaN/Infinity are accepted.
+  bool Int(int v) { return b_.add(Value(v)); }
+  bool Uint(unsigned v) { return b_.add(Value(v)); }
+  bool Int64(std::int64_t v) { return b_.add(Value(v)); }
+  bool Uint64(std::uint64_t v) { return b_.add(Value(v)); }
+  bool Double(double v) { return b_.add(Value(v)); }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    std::string_view tok(str, len);
+    if (tok == "NaN") return b_.add(Value(std::numeric_limits<double>::quiet_NaN()));
+    if (tok == "Infinity") return b_.add(Value(HUGE_VAL));
+    if (tok == "-Infinity") return b_.add(Value(-HUGE_VAL));
+    const char* end = str + len;
+    if (tok.find_first_of(".eEIN") == std::string_view::npos) {
+      if (str[0] == '-') {
+        std::int64_t i;
+        auto r = std::from_chars(str, end, i);
+        if (r.ec == std::errc() && r.ptr == end) return b_.add(Value(i));
+      } else {
+        std::uint64_t u;
+        auto r = std::from_chars(str, end, u);
+        if (r.ec == std::errc() && r.ptr == end) return b_.add(Value(u));
+      }
+      // Beyond 64 bits Python keeps an exact int; the closest we have is a double.
+    } else if (tok.find_first_of("IN") != std::string_view::npos) {
+      return b_.fail("invalid number '" + std::string(tok) + "'");
+    }
+    double d;
+    auto r = std::from_chars(str, end, d);
+    if (r.ec == std::errc::result_out_of_range) return b_.add(Value(out_of_range_double(tok)));
+    if (r.ec != std::errc() || r.ptr != end) return b_.fail("invalid number '" + std::string(tok) + "'");
+    return b_.add(Value(d));
+  }
+  bool String(const char* str, rapidjson::SizeType len, bool) {
+    if (!check_no_surrogate(str, len)) return false;
+    return b_.add(Value(std::string(str, len)));
+  }
+  bool Key(const char* str, rapidjson::SizeType len, bool) {
+    if (!check_no_surrogate(str, len)) return false;
+    return b_.add(Value(std::string(str, len)));
+  }
+  bool StartObject() { return b_.begin_map(0); }
+  bool EndObject(rapidjson::SizeType) { return b_.end_map(); }
+  bool StartArray() { return b_.begin_array(0); }
+  bool EndArray(rapidjson::SizeType) { return b_.end_array(); }
+
+  ValueBuilder& builder() { return b_; }
+
+ private:
+  // RapidJSON validates raw bytes but encodes a lone low-surrogate escape
+  // ("\udc00") as ED B0 80, which is not UTF-8; reject it (it could never be
+  // re-encoded as UTF-8 text either).
+  bool check_no_surrogate(const char* str, std::size_t len) {
+    const char* p = str;
+    const char* end = str + len;
+    while ((p = static_cast<const char*>(std::memchr(p, '\xED', static_cast<std::size_t>(end - p)))) != nullptr) {
+      if (p + 1 < end && static_cast<unsigned char>(p[1]) >= 0xA0) return b_.fail("lone UTF-16 surrogate in string");
+      ++p;
+    }
+    return true;
+  }
+
+  ValueBuilder b_;
+};
+
+}  // namespace
+
+void json_encode(const Value& v, std::string& out, const Serializers* s, std::size_t max_depth) {
+  JsonWriter(out, s, max_depth).write(v, 0);
+}
+
+Value json_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {
+  if (payload.size() >= 3 && std::memcmp(payload.data(), "\xEF\xBB\xBF", 3) == 0)
+    throw DecodeError("JSON payload starts with a UTF-8 BOM");
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
+                             rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag |
+                             rapidjson::kParseStopWhenDoneFlag;
+  rapidjson::MemoryStream stream(payload.data(), payload.size());
+  rapidjson::Reader reader;
+  JsonHandler handler(s, max_depth);
+  rapidjson::ParseResult r = reader.Parse<flags>(stream, handler);
+  if (r.IsError()) {
+    if (!handler.builder().error().empty())
+      throw DecodeError("invalid JSON: " + handler.builder().error() + " (offset " + std::to_string(r.Offset()) + ")");
+    throw DecodeError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(r.Code()) + " (offset " +
+                      std::to_string(r.Offset()) + ")");
+  }
+  // Trailing whitespace only (checked here, not by RapidJSON, because its
+  // MemoryStream reports end of input as '\0' and would accept "1\0junk").
+  std::size_t pos = stream.Tell();
+  while (pos < payload.size() && (payload[pos] == ' ' || payload[pos] == '\t' || payload[pos] == '\n' ||
+                                  payload[pos] == '\r'))
+    ++pos;
+  if (pos != payload.size()) throw DecodeError("invalid JSON: trailing data at offset " + std::to_string(pos));
+  return handler.builder().take();
+}
+
+}  // namespace uvmas::detail
