@@ -48,6 +48,13 @@ template <class T>
 concept ValueConvertible = ValueEncodable<T> && ValueDecodable<T>;
 
 namespace detail {
+/// Element types a container specialisation accepts (so that, e.g.,
+/// `ValueConvertible<std::vector<void*>>` is false rather than a hard error later).
+template <class T>
+concept HasValueTraits = ValueEncodable<T> || ValueDecodable<T>;
+}  // namespace detail
+
+namespace detail {
 /// Runs `f()`, prefixing the path of a ConversionError escaping it with `segment`.
 template <class F>
 decltype(auto) with_path(std::string_view segment, F&& f) {
@@ -139,7 +146,7 @@ struct ValueTraits<Bytes> {
 };
 
 /// std::vector<T> as an array (std::vector<uint8_t> is Bytes instead).
-template <class T, class A>
+template <detail::HasValueTraits T, class A>
   requires(!std::same_as<T, std::uint8_t>)
 struct ValueTraits<std::vector<T, A>> {
   static Value to_value(const std::vector<T, A>& v) {
@@ -160,7 +167,7 @@ struct ValueTraits<std::vector<T, A>> {
 };
 
 /// std::array<T, N> as an array of exactly N elements.
-template <class T, std::size_t N>
+template <detail::HasValueTraits T, std::size_t N>
 struct ValueTraits<std::array<T, N>> {
   static Value to_value(const std::array<T, N>& v) {
     Array out;
@@ -205,13 +212,13 @@ concept MapKey = std::same_as<K, std::string> || (std::integral<K> && !std::same
 }  // namespace detail
 
 /// std::map with text or integral keys as a map (keys in the map's order).
-template <detail::MapKey K, class V, class C, class A>
+template <detail::MapKey K, detail::HasValueTraits V, class C, class A>
 struct ValueTraits<std::map<K, V, C, A>> {
   static Value to_value(const std::map<K, V, C, A>& m) { return detail::map_to_value(m); }
   static std::map<K, V, C, A> from_value(const Value& v) { return detail::map_from_value<std::map<K, V, C, A>>(v); }
 };
 /// std::unordered_map with text or integral keys as a map.
-template <detail::MapKey K, class V, class H, class E, class A>
+template <detail::MapKey K, detail::HasValueTraits V, class H, class E, class A>
 struct ValueTraits<std::unordered_map<K, V, H, E, A>> {
   using M = std::unordered_map<K, V, H, E, A>;
   static Value to_value(const M& m) { return detail::map_to_value(m); }
@@ -219,7 +226,7 @@ struct ValueTraits<std::unordered_map<K, V, H, E, A>> {
 };
 
 /// std::optional<T>: nullopt is None.
-template <class T>
+template <detail::HasValueTraits T>
 struct ValueTraits<std::optional<T>> {
   static Value to_value(const std::optional<T>& o) { return o ? ValueTraits<T>::to_value(*o) : Value(); }
   static std::optional<T> from_value(const Value& v) {
@@ -229,7 +236,7 @@ struct ValueTraits<std::optional<T>> {
 };
 
 /// std::tuple as an array of exactly the tuple's length.
-template <class... Ts>
+template <detail::HasValueTraits... Ts>
 struct ValueTraits<std::tuple<Ts...>> {
   static Value to_value(const std::tuple<Ts...>& t) {
     return std::apply(
@@ -256,7 +263,7 @@ struct ValueTraits<std::tuple<Ts...>> {
 };
 
 /// std::pair as a 2-element array.
-template <class A, class B>
+template <detail::HasValueTraits A, detail::HasValueTraits B>
 struct ValueTraits<std::pair<A, B>> {
   static Value to_value(const std::pair<A, B>& p) {
     return Value(Array{ValueTraits<A>::to_value(p.first), ValueTraits<B>::to_value(p.second)});
