@@ -1,6 +1,7 @@
 #include "timer_queue.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <exception>
 #include <iostream>
 #include <stdexcept>
@@ -61,7 +62,7 @@ void TimerQueue::free_slot(TimerSlot& s) noexcept {
 
 void TimerQueue::maybe_free(TimerSlot& s) noexcept {
   bool finished = s.state == TimerSlot::State::fired || s.state == TimerSlot::State::cancelled;
-  if (finished && !s.in_heap && s.handles == 0 && s.waiter_ref == nullptr) free_slot(s);
+  if (finished && !s.has_key && s.handles == 0 && s.waiter_ref == nullptr) free_slot(s);
 }
 
 TimerSlot& TimerQueue::schedule_callback(double deadline, Clock::Callback fn) {
@@ -91,64 +92,108 @@ TimerSlot& TimerQueue::schedule_sleeper(double deadline, std::coroutine_handle<>
   return s;
 }
 
+std::uint64_t TimerQueue::time_key(double t) noexcept {
+  t += 0.0;  // -0.0 becomes +0.0: both zeros must compare equal
+  auto bits = std::bit_cast<std::uint64_t>(t);
+  // Flip negative numbers entirely and set the sign bit of positive ones:
+  // unsigned comparison of the result orders like the doubles.
+  return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+}
+
+double TimerQueue::key_time(std::uint64_t k) noexcept {
+  std::uint64_t bits = (k >> 63) != 0 ? k & ~(std::uint64_t{1} << 63) : ~k;
+  return std::bit_cast<double>(bits);
+}
+
+int TimerQueue::bucket_of(std::uint64_t tk) const noexcept {
+  return tk <= last_ ? 0 : 64 - std::countl_zero(tk ^ last_);
+}
+
 void TimerQueue::push(double deadline, TimerSlot& s) {
   if (next_sequence_ > max_sequence) renumber();
-  Entry e{deadline, (next_sequence_ << 24) | s.index};
-  heap_.push_back(e);  // the only step that can throw
+  std::uint64_t tk = time_key(deadline);
+  Key k = (Key{tk} << 64) | (next_sequence_ << 24) | s.index;
+  buckets_[bucket_of(tk)].push_back(k);  // the only step that can throw
   ++next_sequence_;
-  s.in_heap = true;
+  s.has_key = true;
   s.state = TimerSlot::State::scheduled;
-  ++live_;
-  std::size_t n = heap_.size() - 1;
-  sift_up(n, e);
-  if (heap_.front().order == e.order) notify();
-}
-
-void TimerQueue::sift_up(std::size_t i, Entry e) noexcept {
-  while (i > 0) {
-    std::size_t p = (i - 1) >> 2;
-    if (!before(e, heap_[p])) break;
-    heap_[i] = heap_[p];
-    i = p;
+  if (min_valid_ && (live_ == 0 || k < min_)) {
+    min_ = k;
+    ++live_;
+    notify();
+  } else {
+    ++live_;
+    if (!min_valid_) notify();
   }
-  heap_[i] = e;
 }
 
-void TimerQueue::sift_down(std::size_t i, Entry e) noexcept {
-  const std::size_t n = heap_.size();
-  Entry* h = heap_.data();
-  for (;;) {
-    std::size_t c = 4 * i + 1;
-    if (c >= n) break;
-    std::size_t best = c;
-    std::size_t end = std::min(c + 4, n);
-    for (std::size_t k = c + 1; k < end; ++k) {
-      if (before(h[k], h[best])) best = k;
+std::optional<double> TimerQueue::next_deadline() const noexcept {
+  if (live_ == 0) return std::nullopt;
+  if (!min_valid_) {
+    // Buckets hold increasing ranges: the first one with a live key has the minimum.
+    for (const auto& b : buckets_) {
+      bool found = false;
+      Key best = 0;
+      for (Key k : b) {
+        if (slot_of(k).state == TimerSlot::State::scheduled && (!found || k < best)) {
+          best = k;
+          found = true;
+        }
+      }
+      if (found) {
+        min_ = best;
+        break;
+      }
     }
-    if (!before(h[best], e)) break;
-    h[i] = h[best];
-    i = best;
+    min_valid_ = true;
   }
-  h[i] = e;
-}
-
-void TimerQueue::pop_top() noexcept {
-  Entry last = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0, last);
+  return key_time(time_of(min_));
 }
 
 std::size_t TimerQueue::release_due(double t) {
+  const std::uint64_t limit = time_key(t);
+  if (limit < last_) return 0;  // time never goes back
+  batch_.clear();
+  for (int i = 0; i < bucket_count; ++i) {
+    std::vector<Key>& b = buckets_[i];
+    if (b.empty()) continue;
+    if (i > 0) {
+      // Bucket i holds the keys sharing last_'s bits above i-1 and having bit i-1 set.
+      std::uint64_t prefix = i == 64 ? 0 : (last_ >> i) << i;
+      std::uint64_t low = prefix | (std::uint64_t{1} << (i - 1));
+      std::uint64_t high = low | ((std::uint64_t{1} << (i - 1)) - 1);
+      if (low > limit) break;  // this and every higher bucket are later than t
+      if (high > limit) {
+        // Straddles t: release its part <= t; the rest moves to lower buckets
+        // relative to the new last_ (= limit), which leaves the higher buckets valid.
+        last_ = limit;
+        for (Key k : b) {
+          if (time_of(k) <= limit) {
+            batch_.push_back(k);
+          } else {
+            buckets_[bucket_of(time_of(k))].push_back(k);
+          }
+        }
+        b.clear();
+        break;
+      }
+    }
+    batch_.insert(batch_.end(), b.begin(), b.end());
+    b.clear();
+  }
+  last_ = limit;
+  if (batch_.empty()) return 0;
+  std::sort(batch_.begin(), batch_.end());
   std::size_t fired = 0;
-  while (!heap_.empty()) {
-    const Entry top = heap_.front();
-    if (!(top.deadline <= t)) break;
-    TimerSlot& s = slot_of(top);
-    pop_top();
-    s.in_heap = false;
+  const std::size_t n = batch_.size();
+  constexpr std::size_t ahead = 8;
+  for (std::size_t j = 0; j < n; ++j) {
+    // Slots are scattered: fetch a few ahead so that their misses overlap.
+    if (j + ahead < n) __builtin_prefetch(&slot_of(batch_[j + ahead]), 1);
+    TimerSlot& s = slot_of(batch_[j]);
+    s.has_key = false;
     if (s.state == TimerSlot::State::scheduled) {
       s.state = TimerSlot::State::due;
-      --live_;
       loop_.call_soon(s);
       ++fired;
     } else {
@@ -156,31 +201,22 @@ std::size_t TimerQueue::release_due(double t) {
       maybe_free(s);
     }
   }
-  prune();
+  live_ -= fired;
+  if (fired > 0) min_valid_ = false;
   return fired;
-}
-
-void TimerQueue::prune() noexcept {
-  while (!heap_.empty()) {
-    TimerSlot& s = slot_of(heap_.front());
-    if (s.state == TimerSlot::State::scheduled) break;
-    pop_top();
-    s.in_heap = false;
-    --dead_;
-    maybe_free(s);
-  }
 }
 
 void TimerQueue::mark_dead(TimerSlot& s) noexcept {
   s.state = TimerSlot::State::cancelled;
   --live_;
   ++dead_;
-  if (&slot_of(heap_.front()) == &s) {
-    prune();
+  if (min_valid_ && slot_index(min_) == s.index) {
+    min_valid_ = false;
     notify();
-  } else if (dead_ > 64 && dead_ > live_) {
+  }
+  if (dead_ > 64 && dead_ > live_) {
     // Many cancelled timers (e.g. with_timeout around fast calls) would
-    // otherwise keep the heap large; the live top does not change.
+    // otherwise keep the buckets large.
     compact();
   }
 }
@@ -218,8 +254,11 @@ void TimerQueue::drop_handle(TimerSlot& s) noexcept {
 
 void TimerQueue::cancel_all() noexcept {
   std::vector<Clock::Callback> dropped;
-  for (const Entry& e : heap_) slot_of(e).in_heap = false;
-  heap_.clear();
+  for (auto& b : buckets_) {
+    for (Key k : b) slot_of(k).has_key = false;
+    b.clear();
+  }
+  min_valid_ = true;
   live_ = dead_ = 0;
   for (std::uint32_t i = 0; i < slot_count_; ++i) {
     TimerSlot& s = slot(i);
@@ -255,31 +294,37 @@ void TimerQueue::notify() noexcept {
 }
 
 void TimerQueue::compact() noexcept {
-  std::size_t j = 0;
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    TimerSlot& s = slot_of(heap_[i]);
-    if (s.state == TimerSlot::State::scheduled) {
-      heap_[j++] = heap_[i];
-    } else {
-      s.in_heap = false;
-      maybe_free(s);
+  for (auto& b : buckets_) {
+    std::size_t j = 0;
+    for (Key k : b) {
+      TimerSlot& s = slot_of(k);
+      if (s.state == TimerSlot::State::scheduled) {
+        b[j++] = k;
+      } else {
+        s.has_key = false;
+        maybe_free(s);
+      }
     }
+    b.resize(j);
   }
-  heap_.resize(j);
   dead_ = 0;
-  if (j > 1) {
-    for (std::size_t i = (j - 2) / 4 + 1; i-- > 0;) sift_down(i, heap_[i]);
-  }
 }
 
-void TimerQueue::renumber() noexcept {
-  // 2^40 insertions happened: restart the sequence in heap order. A sorted
-  // array is a valid heap, and relative order is kept.
-  std::sort(heap_.begin(), heap_.end(), before);
-  for (std::size_t i = 0; i < heap_.size(); ++i) {
-    heap_[i].order = (static_cast<std::uint64_t>(i) << 24) | (heap_[i].order & (max_slots - 1));
+void TimerQueue::renumber() {
+  // 2^40 insertions happened: restart the sequence in (deadline, sequence)
+  // order, which keeps the relative order. Buckets depend on time only.
+  std::vector<Key> keys;
+  keys.reserve(live_ + dead_);
+  for (auto& b : buckets_) keys.insert(keys.end(), b.begin(), b.end());
+  std::sort(keys.begin(), keys.end());
+  for (auto& b : buckets_) b.clear();
+  constexpr Key low_mask = (Key{1} << 64) - 1;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Key k = (keys[i] & ~low_mask) | (static_cast<std::uint64_t>(i) << 24) | slot_index(keys[i]);
+    buckets_[bucket_of(time_of(k))].push_back(k);
   }
-  next_sequence_ = heap_.size();
+  next_sequence_ = keys.size();
+  min_valid_ = false;
 }
 
 }  // namespace uvmas::detail
