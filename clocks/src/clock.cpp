@@ -100,12 +100,13 @@ void TimerHandle::cancel() noexcept {
 }
 
 bool TimerHandle::cancelled() const noexcept {
-  return slot_ && slot_->state == detail::TimerSlot::State::cancelled;
+  return slot_ && queue_->state(*slot_) == detail::TimerState::cancelled;
 }
 
 bool TimerHandle::active() const noexcept {
-  return slot_ && (slot_->state == detail::TimerSlot::State::scheduled ||
-                   slot_->state == detail::TimerSlot::State::due);
+  if (!slot_) return false;
+  auto s = queue_->state(*slot_);
+  return s == detail::TimerState::scheduled || s == detail::TimerState::due;
 }
 
 // -- Clock ---------------------------------------------------------------------

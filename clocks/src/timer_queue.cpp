@@ -9,34 +9,20 @@
 
 namespace uvmas::detail {
 
-void TimerSlot::fire() {
-  TimerQueue& q = *queue;
-  state = State::fired;
-  if (waiter_ref) {
-    // Let go of the slot before resuming: the sleeper may schedule again,
-    // reuse this very slot, or destroy the clock.
-    std::coroutine_handle<> h = std::exchange(waiter, {});
-    *std::exchange(waiter_ref, nullptr) = nullptr;
-    q.maybe_free(*this);
-    h.resume();
-    return;
-  }
-  // Same reason: the callback runs from a local, after the slot is released.
-  Clock::Callback f = std::move(fn);
-  fn = nullptr;
-  q.maybe_free(*this);
-  try {
-    if (f) f();
-  } catch (const std::exception& e) {
-    std::cerr << "uvmas: clock callback failed: " << e.what() << std::endl;
-  } catch (...) {
-    std::cerr << "uvmas: clock callback failed with a non-standard exception" << std::endl;
-  }
+namespace {
+// reserve() with geometric growth: reserving the exact size on every call
+// would reallocate each time the count grows by one.
+template <class V>
+void grow(V& v, std::size_t n) {
+  if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
 }
+}  // namespace
 
 TimerQueue::TimerQueue(Loop& loop, Clock* owner) : loop_(loop), owner_(owner) {}
 
-TimerQueue::~TimerQueue() = default;  // slots unlink themselves from the soon queue
+TimerQueue::~TimerQueue() = default;  // queued Dispatch nodes unlink themselves
+
+// -- slots ---------------------------------------------------------------------
 
 TimerSlot& TimerQueue::allocate() {
   if (free_head_ != no_slot) {
@@ -45,24 +31,27 @@ TimerSlot& TimerQueue::allocate() {
     return s;
   }
   if (slot_count_ == max_slots) throw std::length_error("uvmas clock: more than 16777216 timers pending");
-  if ((slot_count_ & (chunk_size - 1)) == 0) chunks_.push_back(std::make_unique<TimerSlot[]>(chunk_size));
+  if ((slot_count_ & (chunk_size - 1)) == 0) {
+    states_.resize(static_cast<std::size_t>(slot_count_) + chunk_size);
+    chunks_.push_back(std::make_unique<TimerSlot[]>(chunk_size));
+  }
   TimerSlot& s = slot(slot_count_);
   s.index = slot_count_++;
-  s.queue = this;
   return s;
 }
 
 void TimerQueue::free_slot(TimerSlot& s) noexcept {
   s.fn = nullptr;
   s.waiter = {};
-  s.state = TimerSlot::State::free;
+  states_[s.index] = SlotState{};
   s.next_free = free_head_;
   free_head_ = s.index;
 }
 
 void TimerQueue::maybe_free(TimerSlot& s) noexcept {
-  bool finished = s.state == TimerSlot::State::fired || s.state == TimerSlot::State::cancelled;
-  if (finished && !s.has_key && s.handles == 0 && s.waiter_ref == nullptr) free_slot(s);
+  const SlotState st = states_[s.index];
+  bool finished = st.state == TimerState::fired || st.state == TimerState::cancelled;
+  if (finished && !st.has_key && s.handles == 0 && s.waiter_ref == nullptr) free_slot(s);
 }
 
 TimerSlot& TimerQueue::schedule_callback(double deadline, Clock::Callback fn) {
@@ -92,6 +81,8 @@ TimerSlot& TimerQueue::schedule_sleeper(double deadline, std::coroutine_handle<>
   return s;
 }
 
+// -- keys ----------------------------------------------------------------------
+
 std::uint64_t TimerQueue::time_key(double t) noexcept {
   t += 0.0;  // -0.0 becomes +0.0: both zeros must compare equal
   auto bits = std::bit_cast<std::uint64_t>(t);
@@ -115,8 +106,7 @@ void TimerQueue::push(double deadline, TimerSlot& s) {
   Key k = (Key{tk} << 64) | (next_sequence_ << 24) | s.index;
   buckets_[bucket_of(tk)].push_back(k);  // the only step that can throw
   ++next_sequence_;
-  s.has_key = true;
-  s.state = TimerSlot::State::scheduled;
+  states_[s.index] = SlotState{TimerState::scheduled, true};
   if (min_valid_ && (live_ == 0 || k < min_)) {
     min_ = k;
     ++live_;
@@ -135,7 +125,7 @@ std::optional<double> TimerQueue::next_deadline() const noexcept {
       bool found = false;
       Key best = 0;
       for (Key k : b) {
-        if (slot_of(k).state == TimerSlot::State::scheduled && (!found || k < best)) {
+        if (states_[slot_index(k)].state == TimerState::scheduled && (!found || k < best)) {
           best = k;
           found = true;
         }
@@ -150,14 +140,22 @@ std::optional<double> TimerQueue::next_deadline() const noexcept {
   return key_time(time_of(min_));
 }
 
+// -- release and dispatch ------------------------------------------------------
+
 std::size_t TimerQueue::release_due(double t) {
   const std::uint64_t limit = time_key(t);
   if (limit < last_) return 0;  // time never goes back
+  // Everything that can allocate happens before a key leaves its bucket.
+  Dispatch& d = take_dispatch();
+  grow(released_, released_.size() + live_ + dead_);
+  grow(batch_, live_ + dead_);
   batch_.clear();
   // Buckets cover increasing, disjoint time ranges, so the batch is a
   // sequence of runs already in order relative to each other: sorting each
   // run alone is enough (and cheaper than sorting the whole batch).
-  auto sort_run = [this](std::size_t from) { std::sort(batch_.begin() + static_cast<std::ptrdiff_t>(from), batch_.end()); };
+  auto sort_run = [this](std::size_t from) {
+    std::sort(batch_.begin() + static_cast<std::ptrdiff_t>(from), batch_.end());
+  };
   for (int i = 0; i < bucket_count; ++i) {
     std::vector<Key>& b = buckets_[i];
     if (b.empty()) continue;
@@ -189,31 +187,103 @@ std::size_t TimerQueue::release_due(double t) {
     sort_run(run);
   }
   last_ = limit;
-  if (batch_.empty()) return 0;
+
   std::size_t fired = 0;
-  const std::size_t n = batch_.size();
-  constexpr std::size_t ahead = 16;
-  for (std::size_t j = 0; j < n; ++j) {
-    // Slots are scattered: fetch a few ahead so that their misses overlap.
-    if (j + ahead < n) __builtin_prefetch(&slot_of(batch_[j + ahead]), 1);
-    TimerSlot& s = slot_of(batch_[j]);
-    s.has_key = false;
-    if (s.state == TimerSlot::State::scheduled) {
-      s.state = TimerSlot::State::due;
-      loop_.call_soon(s);
+  for (Key k : batch_) {
+    SlotState& st = states_[slot_index(k)];
+    if (st.state == TimerState::scheduled) {
+      st.state = TimerState::due;
+      released_.push_back(k);
       ++fired;
     } else {
+      st.has_key = false;
       --dead_;
-      maybe_free(s);
+      maybe_free(slot(slot_index(k)));
     }
   }
   live_ -= fired;
-  if (fired > 0) min_valid_ = false;
+  if (fired > 0) {
+    min_valid_ = false;
+    d.count = fired;
+    loop_.call_soon(d);
+  } else {
+    free_dispatches_.push_back(&d);  // capacity reserved in take_dispatch
+  }
   return fired;
 }
 
+TimerQueue::Dispatch& TimerQueue::take_dispatch() {
+  if (free_dispatches_.empty()) {
+    auto d = std::make_unique<Dispatch>();
+    d->queue = this;
+    // Room to return every node to the free list without allocating.
+    free_dispatches_.reserve(dispatches_.size() + 1);
+    dispatches_.push_back(std::move(d));
+    return *dispatches_.back();
+  }
+  Dispatch* d = free_dispatches_.back();
+  free_dispatches_.pop_back();
+  return *d;
+}
+
+void TimerQueue::dispatch(Dispatch& d) noexcept {
+  // A callback may destroy the clock, cancel everything or call set_time
+  // again: keep the queue alive, read the FIFO by index, and stop if
+  // cancel_all emptied it.
+  std::shared_ptr<TimerQueue> keep = shared_from_this();
+  const std::size_t n = d.count;
+  d.count = 0;
+  free_dispatches_.push_back(&d);
+  const std::uint64_t epoch = released_epoch_;
+  constexpr std::size_t ahead = 8;
+  for (std::size_t j = 0; j < n && released_epoch_ == epoch; ++j) {
+    // Slots are scattered in memory: fetch a few ahead so that the misses overlap.
+    if (released_head_ + ahead < released_.size()) {
+      __builtin_prefetch(&slot(slot_index(released_[released_head_ + ahead])), 1);
+    }
+    std::uint32_t i = slot_index(released_[released_head_++]);
+    states_[i].has_key = false;
+    if (states_[i].state == TimerState::due) {
+      fire(i);
+    } else {
+      maybe_free(slot(i));  // cancelled after set_time released it
+    }
+  }
+  if (released_epoch_ == epoch && released_head_ == released_.size()) {
+    released_.clear();
+    released_head_ = 0;
+  }
+}
+
+void TimerQueue::fire(std::uint32_t i) noexcept {
+  TimerSlot& s = slot(i);
+  states_[i].state = TimerState::fired;
+  if (s.waiter_ref) {
+    // Let go of the slot before resuming: the sleeper may schedule again,
+    // reuse this very slot, or destroy the clock.
+    std::coroutine_handle<> h = std::exchange(s.waiter, {});
+    *std::exchange(s.waiter_ref, nullptr) = nullptr;
+    maybe_free(s);
+    h.resume();
+    return;
+  }
+  // Same reason: the callback runs from a local, after the slot is released.
+  Clock::Callback f = std::move(s.fn);
+  s.fn = nullptr;
+  maybe_free(s);
+  try {
+    if (f) f();
+  } catch (const std::exception& e) {
+    std::cerr << "uvmas: clock callback failed: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "uvmas: clock callback failed with a non-standard exception" << std::endl;
+  }
+}
+
+// -- cancellation --------------------------------------------------------------
+
 void TimerQueue::mark_dead(TimerSlot& s) noexcept {
-  s.state = TimerSlot::State::cancelled;
+  states_[s.index].state = TimerState::cancelled;
   --live_;
   ++dead_;
   if (min_valid_ && slot_index(min_) == s.index) {
@@ -232,23 +302,23 @@ void TimerQueue::cancel(TimerSlot& s) noexcept {
   // their destructors may use the clock again.
   Clock::Callback dropped = std::move(s.fn);
   s.fn = nullptr;
-  if (s.state == TimerSlot::State::scheduled) {
+  TimerState st = states_[s.index].state;
+  if (st == TimerState::scheduled) {
     mark_dead(s);
-  } else if (s.state == TimerSlot::State::due) {
-    s.unlink();
-    s.state = TimerSlot::State::cancelled;
-    maybe_free(s);
+  } else if (st == TimerState::due) {
+    states_[s.index].state = TimerState::cancelled;  // the dispatcher skips it
   }
 }
 
 void TimerQueue::abandon(TimerSlot& s) noexcept {
   s.waiter_ref = nullptr;
   s.waiter = {};
-  if (s.state == TimerSlot::State::scheduled) {
+  TimerState st = states_[s.index].state;
+  if (st == TimerState::scheduled) {
     mark_dead(s);
-  } else if (s.state == TimerSlot::State::due) {
-    s.unlink();
-    s.state = TimerSlot::State::cancelled;
+  } else if (st == TimerState::due) {
+    states_[s.index].state = TimerState::cancelled;
+  } else {
     maybe_free(s);
   }
 }
@@ -261,19 +331,30 @@ void TimerQueue::drop_handle(TimerSlot& s) noexcept {
 void TimerQueue::cancel_all() noexcept {
   std::vector<Clock::Callback> dropped;
   for (auto& b : buckets_) {
-    for (Key k : b) slot_of(k).has_key = false;
+    for (Key k : b) states_[slot_index(k)].has_key = false;
     b.clear();
   }
-  min_valid_ = true;
+  for (std::size_t j = released_head_; j < released_.size(); ++j) states_[slot_index(released_[j])].has_key = false;
+  released_.clear();
+  released_head_ = 0;
+  ++released_epoch_;
+  for (auto& d : dispatches_) {
+    if (d->linked()) {
+      d->unlink();
+      d->count = 0;
+      free_dispatches_.push_back(d.get());
+    }
+  }
   live_ = dead_ = 0;
+  min_valid_ = true;
   for (std::uint32_t i = 0; i < slot_count_; ++i) {
     TimerSlot& s = slot(i);
-    if (s.state != TimerSlot::State::scheduled && s.state != TimerSlot::State::due) {
-      if (s.state != TimerSlot::State::free) maybe_free(s);
+    TimerState st = states_[i].state;
+    if (st != TimerState::scheduled && st != TimerState::due) {
+      if (st != TimerState::free) maybe_free(s);
       continue;
     }
-    s.unlink();
-    s.state = TimerSlot::State::cancelled;
+    states_[i].state = TimerState::cancelled;
     if (s.fn) {
       try {
         dropped.push_back(std::move(s.fn));
@@ -303,12 +384,12 @@ void TimerQueue::compact() noexcept {
   for (auto& b : buckets_) {
     std::size_t j = 0;
     for (Key k : b) {
-      TimerSlot& s = slot_of(k);
-      if (s.state == TimerSlot::State::scheduled) {
+      std::uint32_t i = slot_index(k);
+      if (states_[i].state == TimerState::scheduled) {
         b[j++] = k;
       } else {
-        s.has_key = false;
-        maybe_free(s);
+        states_[i].has_key = false;
+        maybe_free(slot(i));
       }
     }
     b.resize(j);

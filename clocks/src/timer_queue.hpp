@@ -6,20 +6,22 @@
 /// * every entry is one 16-byte key: the deadline mapped to an
 ///   order-preserving integer in the high half, insertion sequence << 24 |
 ///   slot index in the low half, so one 128-bit comparison gives (deadline,
-///   insertion) order without touching the slots;
+///   insertion) order;
 /// * the keys sit in a radix heap (time only moves forward): 65 buckets,
 ///   bucket i > 0 holding keys whose highest bit differing from `last_` (the
 ///   last released time) is bit i-1, bucket 0 the keys <= `last_`. Releasing
 ///   everything <= t takes whole buckets below t, splits the one bucket that
-///   straddles t into lower buckets, and sorts only the released batch. All of
+///   straddles t into lower buckets, and sorts only the released runs. All of
 ///   it is sequential memory access; a binary heap pays several cache misses
-///   per pop once 100 000 timers no longer fit in L2. Each key moves down at
-///   most 64 times in its life (in practice a few), so release is amortised
-///   O(1) per timer plus the batch sort (O(k log k) for k due timers);
-/// * a pool of slots in fixed-size chunks (stable addresses, because a slot is
-///   also the loop's soon-queue node) with a free list: scheduling reuses a
-///   slot, firing allocates nothing. Released slots are prefetched ahead.
-/// Cancellation is lazy: a cancelled key stays in its bucket until released
+///   per pop once 100 000 timers no longer fit in L2. A key moves down at
+///   most 64 times in its life (in practice a few);
+/// * the state of every slot lives in a dense array (2 bytes per slot), so
+///   `set_time` never touches the slots themselves: it appends the due keys to
+///   a FIFO and queues ONE soon-callback per call, which later resumes the
+///   sleepers and runs the callbacks in order (prefetching the slots);
+/// * slots (callback, sleeper, handle count) sit in fixed-size chunks with a
+///   free list: scheduling reuses a slot, firing allocates nothing.
+/// Cancellation is lazy: a cancelled key stays where it is until released
 /// (then skipped) or until dead keys outnumber live ones (then the buckets are
 /// filtered). The earliest live key is cached for `next_deadline`.
 
@@ -35,30 +37,21 @@
 
 namespace uvmas::detail {
 
-class TimerQueue;
-
-/// One scheduled callback or sleeper. It is the loop's soon-queue node once due.
-/// Aligned so that what `set_time` touches (the list links and the state)
-/// shares one cache line.
-struct alignas(32) TimerSlot final : SoonCallback {
-  enum class State : std::uint8_t { free, scheduled, due, fired, cancelled };
-
-  State state = State::free;
-  bool has_key = false;                  // a key for this slot is in the buckets
-  std::uint32_t handles = 0;             // TimerHandles referring to this slot
+/// One scheduled callback or sleeper (its state is in TimerQueue::states_).
+struct TimerSlot {
   std::uint32_t index = 0;
   std::uint32_t next_free = 0;
-  TimerQueue* queue = nullptr;
+  std::uint32_t handles = 0;             // TimerHandles referring to this slot
   std::coroutine_handle<> waiter;        // sleepers
   TimerSlot** waiter_ref = nullptr;      // the sleeper's pointer to this slot (cleared on detach)
   Clock::Callback fn;                    // callback timers
-
-  void fire() override;
 };
 
-class TimerQueue {
+enum class TimerState : std::uint8_t { free, scheduled, due, fired, cancelled };
+
+class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
  public:
-  /// Slots are addressed with 24 bits inside a heap entry.
+  /// Slots are addressed with 24 bits inside a key.
   static constexpr std::uint32_t max_slots = 1u << 24;
 
   TimerQueue(Loop& loop, Clock* owner);
@@ -78,9 +71,11 @@ class TimerQueue {
   void abandon(TimerSlot& s) noexcept;
   void add_handle(TimerSlot& s) noexcept { ++s.handles; }
   void drop_handle(TimerSlot& s) noexcept;
+  TimerState state(const TimerSlot& s) const noexcept { return states_[s.index].state; }
 
-  /// Pops every live entry with deadline <= t, in (deadline, insertion) order,
-  /// onto the loop's soon queue; returns how many. Does not notify the owner.
+  /// Releases every live entry with deadline <= t, in (deadline, insertion)
+  /// order, to the loop (one soon-callback runs them all); returns how many.
+  /// Does not notify the owner.
   std::size_t release_due(double t);
 
   /// Earliest live deadline (cached; a miss scans the lowest non-empty buckets).
@@ -93,11 +88,19 @@ class TimerQueue {
   void close() noexcept;
   bool closed() const noexcept { return owner_ == nullptr; }
 
-  /// Called by a slot when it fires: frees it if nothing refers to it any more.
-  void maybe_free(TimerSlot& s) noexcept;
-
  private:
   __extension__ using Key = unsigned __int128;  // time_key << 64 | sequence << 24 | slot
+  struct SlotState {
+    TimerState state = TimerState::free;
+    bool has_key = false;  // a key for the slot is in a bucket or in the released FIFO
+  };
+  // Runs one set_time's worth of released keys from the loop.
+  struct Dispatch final : SoonCallback {
+    TimerQueue* queue = nullptr;
+    std::size_t count = 0;
+    void fire() override { queue->dispatch(*this); }
+  };
+
   static constexpr std::uint32_t chunk_bits = 10;
   static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
   static constexpr std::uint64_t max_sequence = (std::uint64_t{1} << 40) - 1;
@@ -111,23 +114,32 @@ class TimerQueue {
 
   int bucket_of(std::uint64_t tk) const noexcept;
   TimerSlot& slot(std::uint32_t i) const noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
-  TimerSlot& slot_of(Key k) const noexcept { return slot(slot_index(k)); }
   TimerSlot& allocate();
   void free_slot(TimerSlot& s) noexcept;
+  void maybe_free(TimerSlot& s) noexcept;
   void push(double deadline, TimerSlot& s);
   void compact() noexcept;
   void renumber();
   void mark_dead(TimerSlot& s) noexcept;
   void notify() noexcept;
+  Dispatch& take_dispatch();
+  void dispatch(Dispatch& d) noexcept;
+  void fire(std::uint32_t i) noexcept;
 
   Loop& loop_;
   Clock* owner_;
   std::vector<Key> buckets_[bucket_count];
   std::uint64_t last_ = 0;   // bucket 0: keys <= last_; bucket i: highest bit of (key ^ last_) is i-1
   std::vector<Key> batch_;   // reused by release_due
+  std::vector<Key> released_;  // due keys not yet run, in order
+  std::size_t released_head_ = 0;
+  std::uint64_t released_epoch_ = 0;  // bumped when cancel_all empties the FIFO
+  std::vector<std::unique_ptr<Dispatch>> dispatches_;
+  std::vector<Dispatch*> free_dispatches_;
   mutable Key min_ = 0;      // earliest live key, if min_valid_ and live_ > 0
   mutable bool min_valid_ = true;
   std::vector<std::unique_ptr<TimerSlot[]>> chunks_;
+  std::vector<SlotState> states_;
   std::uint32_t free_head_ = no_slot;
   std::uint32_t slot_count_ = 0;
   std::uint64_t next_sequence_ = 0;

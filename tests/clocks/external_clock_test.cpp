@@ -405,6 +405,65 @@ TEST(ExternalClock, ManyTimersFireInOrderDespiteCancellations) {
   EXPECT_EQ(clock.pending(), 0u);
 }
 
+TEST(ExternalClock, ACallbackMayCancelALaterTimerOfTheSameBatch) {
+  Loop loop;
+  ExternalClock clock(loop);
+  std::vector<std::string> log;
+  TimerHandle second;
+  clock.call_at(1, [&] {
+    log.push_back("first");
+    second.cancel();
+  });
+  second = clock.call_at(1, [&] { log.push_back("second"); });
+  clock.call_at(1, [&] { log.push_back("third"); });
+  EXPECT_EQ(clock.set_time(1), 3u);
+  loop.run_until_idle();
+  EXPECT_EQ(log, (std::vector<std::string>{"first", "third"}));
+  EXPECT_TRUE(second.cancelled());
+}
+
+TEST(ExternalClock, ACallbackMayCancelAllOrAdvanceTheClockAgain) {
+  Loop loop;
+  ExternalClock clock(loop);
+  std::vector<std::string> log;
+  clock.call_at(1, [&] {
+    log.push_back("advance");
+    clock.call_at(1.5, [&] { log.push_back("from the second batch"); });
+    clock.set_time(2);  // re-entrant: its batch runs after this one
+  });
+  clock.call_at(1, [&] { log.push_back("rest of the first batch"); });
+  clock.set_time(1);
+  loop.run_until_idle();
+  EXPECT_EQ(log, (std::vector<std::string>{"advance", "rest of the first batch", "from the second batch"}));
+
+  log.clear();
+  clock.call_at(3, [&] {
+    log.push_back("cancel_all");
+    clock.cancel_all();
+  });
+  TimerHandle dropped = clock.call_at(3, [&] { log.push_back("dropped"); });
+  clock.set_time(3);
+  loop.run_until_idle();
+  EXPECT_EQ(log, (std::vector<std::string>{"cancel_all"}));
+  EXPECT_TRUE(dropped.cancelled());
+}
+
+TEST(ExternalClock, ACallbackMayDestroyItsClock) {
+  Loop loop;
+  auto clock = std::make_unique<ExternalClock>(loop);
+  std::vector<std::string> log;
+  ExternalClock* raw = clock.get();
+  raw->call_at(1, [&] {
+    log.push_back("destroy");
+    clock.reset();
+  });
+  TimerHandle after = raw->call_at(1, [&] { log.push_back("after"); });
+  raw->set_time(1);
+  loop.run_until_idle();
+  EXPECT_EQ(log, (std::vector<std::string>{"destroy"}));
+  EXPECT_TRUE(after.cancelled());
+}
+
 TEST(ExternalClock, PendingTimersDoNotKeepTheLoopAlive) {
   Loop loop;
   ExternalClock clock(loop);
