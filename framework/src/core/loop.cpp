@@ -49,6 +49,8 @@ Loop::~Loop() {
   // Let callbacks queued by the cancellation run (they are no-ops by then).
   drain_soon();
   tasks_.reset();
+  services_.clear();
+  drain_soon();
   soon_.clear();
   handles_.reset();
   // loop_'s deleter closes and runs the remaining close callbacks.

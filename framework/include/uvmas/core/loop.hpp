@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <typeindex>
+#include <unordered_map>
 
 struct uv_loop_s;
 using uv_loop_t = uv_loop_s;
@@ -33,6 +35,13 @@ class ResumeSoon final : public SoonCallback {
  public:
   std::coroutine_handle<> handle;
   void fire() override { handle.resume(); }
+};
+
+/// Per-loop singletons (e.g. the LocalQueue registry): created on first use
+/// by `Loop::service<S>()`, destroyed with the loop. Not a process global.
+class LoopService {
+ public:
+  virtual ~LoopService() = default;
 };
 
 /// The event loop. Not copyable or movable; every handle, connection and task
@@ -92,6 +101,14 @@ class Loop {
   /// Shorthand for `tasks().spawn(std::move(task))`.
   void spawn(Task<> task);
 
+  /// The loop's instance of service S (constructed as S(Loop&) on first use).
+  template <class S>
+  S& service() {
+    auto& slot = services_[std::type_index(typeid(S))];
+    if (!slot) slot = std::make_unique<S>(*this);
+    return static_cast<S&>(*slot);
+  }
+
   /// A counter of operations that keep the loop "busy" for quiescence checks
   /// (messages in flight in in-process transports, pending local dispatches).
   void add_busy(std::int64_t delta) noexcept { busy_ += delta; }
@@ -119,6 +136,7 @@ class Loop {
   std::unique_ptr<Handles> handles_;
   detail::IntrusiveList<SoonCallback> soon_;
   std::unique_ptr<TaskGroup> tasks_;
+  std::unordered_map<std::type_index, std::unique_ptr<LoopService>> services_;
   std::int64_t busy_ = 0;
   bool idle_active_ = false;
 };

@@ -1,0 +1,188 @@
+#pragma once
+/// The channel layer (aiomas.channel): length-prefixed frames carrying
+/// `[type, id, content]` triples over any Stream; requests and replies are
+/// matched by id in any order, with any number in flight.
+
+#include <uvmas/codecs/codec.hpp>
+#include <uvmas/codecs/value.hpp>
+#include <uvmas/core/loop.hpp>
+#include <uvmas/core/task.hpp>
+#include <uvmas/core/task_group.hpp>
+#include <uvmas/transports/connect.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace uvmas {
+
+/// The default receive limit for one frame's payload (aiomas has none).
+inline constexpr std::size_t default_max_frame_size = std::size_t{64} << 20;
+
+/// Settings of a channel (and of every connection an rpc server or container makes).
+struct ChannelOptions {
+  /// The codec; both peers must use the same one (there is no negotiation).
+  Format codec = Format::json;
+  /// Extension type names; their typeids follow this order (aiomas's extra_serializers).
+  std::vector<std::string> extra_serializers;
+  /// Frames whose announced payload is longer are refused and the connection is closed.
+  std::size_t max_frame_size = default_max_frame_size;
+  /// Decoders refuse values nested deeper than this.
+  std::size_t max_depth = 256;
+  /// TLS and other transport settings.
+  TransportOptions transport;
+};
+
+namespace detail {
+class ChannelCore;
+}
+
+class Channel;
+
+/// An incoming request (aiomas.channel.Request). Move-only; answer it once
+/// with reply() or fail(). A request dropped unanswered gets no reply.
+class Request {
+ public:
+  Request() = default;
+  Request(Request&&) noexcept = default;
+  Request& operator=(Request&&) noexcept = default;
+
+  /// The request's content (any value the codec can carry).
+  const Value& content() const noexcept { return content_; }
+  Value& content() noexcept { return content_; }
+  /// The id the peer chose; echoed verbatim in the reply.
+  const Value& id() const noexcept { return id_; }
+
+  /// Sends `result` as a RESULT reply. If it cannot be encoded, an EXCEPTION
+  /// describing the encode error is sent instead (as aiomas does). On a closed
+  /// channel this does nothing. Throws std::logic_error if already answered.
+  Task<> reply(Value result);
+  /// Sends an EXCEPTION reply carrying a traceback-shaped text whose last line
+  /// is `<Class>: <message>` for `error`.
+  Task<> fail(std::exception_ptr error);
+  template <class E>
+    requires std::is_base_of_v<std::exception, E>
+  Task<> fail(const E& error) {
+    return fail(std::make_exception_ptr(error));
+  }
+  /// Sends an EXCEPTION reply with exactly this text (e.g. "ValueError: 42\n").
+  Task<> fail_text(std::string text);
+
+  bool answered() const noexcept { return answered_; }
+  /// The channel the request arrived on.
+  Channel channel() const;
+
+ private:
+  friend class detail::ChannelCore;
+  Request(std::shared_ptr<detail::ChannelCore> core, Value id, Value content)
+      : core_(std::move(core)), id_(std::move(id)), content_(std::move(content)) {}
+  std::shared_ptr<detail::ChannelCore> core_;
+  Value id_;
+  Value content_;
+  bool answered_ = false;
+};
+
+/// Receives every request of a channel instead of the recv() queue (used by rpc).
+/// Called from the loop for each request, in arrival order.
+class RequestHandler {
+ public:
+  virtual void on_request(Request request) = 0;
+
+ protected:
+  ~RequestHandler() = default;
+};
+
+/// One request-reply endpoint of a connection (aiomas.channel.Channel). A
+/// cheap handle: copies refer to the same connection.
+class Channel {
+ public:
+  Channel() = default;
+  explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
+
+  /// Sends a request and waits for its reply. Throws RemoteException (the
+  /// peer failed), ConnectionError (the connection is or got closed),
+  /// SerializationError (`content` cannot be encoded; nothing was sent).
+  Task<Value> send(Value content);
+  /// Waits for the next incoming request. Throws ConnectionError once the
+  /// connection is closed and no request is left.
+  Task<Request> recv();
+  /// Closes the connection; pending requests fail with ConnectionError.
+  Task<> close();
+  /// Closes at once (no waiting); `reason` goes to pending requests.
+  void abort(std::string_view reason = "connection closed");
+
+  bool closed() const noexcept;
+  /// Why the channel closed ("" while open).
+  std::string close_reason() const;
+  /// The peer's name as aiomas reports it ("('127.0.0.1', 5555)", socket path, "LocalQueue('q')").
+  std::string peer_name() const;
+  const Codec& codec() const noexcept;
+  Loop& loop() const noexcept;
+  /// Number of requests sent and not yet answered.
+  std::size_t pending() const noexcept;
+
+  /// Routes incoming requests to `handler` (nullptr: back to the recv() queue).
+  /// The handler must outlive the channel or be reset first.
+  void set_request_handler(RequestHandler* handler);
+  /// Called once when the connection closes, with the reason.
+  void on_close(std::function<void(std::string_view)> callback);
+
+  explicit operator bool() const noexcept { return static_cast<bool>(core_); }
+  friend bool operator==(const Channel& a, const Channel& b) noexcept { return a.core_ == b.core_; }
+  const std::shared_ptr<detail::ChannelCore>& core() const noexcept { return core_; }
+
+ private:
+  std::shared_ptr<detail::ChannelCore> core_;
+};
+
+/// Wraps an open stream into a channel (used by servers and tests).
+Channel make_channel(StreamPtr stream, const ChannelOptions& options);
+/// Builds the codec a channel with these options uses.
+Codec make_codec(const ChannelOptions& options);
+
+// Public functions that coroutines call take no defaulted class-type
+// arguments: GCC 12 miscompiles such default-argument temporaries inside
+// coroutines. Overloads give the defaults instead.
+
+/// Connects to `address` ("tcp://host:port", "ipc://[path]", "local://id").
+Task<Channel> open_connection(Loop& loop, std::string_view address, ChannelOptions options);
+Task<Channel> open_connection(Loop& loop, std::string_view address);
+
+/// A listening channel server (aiomas.channel.start_server).
+class Server {
+ public:
+  using ClientConnected = std::function<Task<>(Channel)>;
+  Server(Loop& loop, const Address& address, ClientConnected on_client, ChannelOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The bound address (real port when 0 was asked for).
+  const Address& address() const noexcept;
+  /// Stops accepting; open connections go on.
+  void close() noexcept;
+  /// Stops accepting, closes every connection and cancels the client tasks.
+  Task<> shutdown();
+  /// Number of open connections.
+  std::size_t connections() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Listens on `address`; `on_client` runs as a task for every new connection.
+/// Throws ConnectionError (address in use, ...) at once.
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Server::ClientConnected on_client,
+                                     ChannelOptions options);
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Server::ClientConnected on_client);
+
+/// The text of an EXCEPTION reply for `error`: a Python-traceback-shaped
+/// string whose last line is `<Class>: <message>`.
+std::string remote_traceback_text(const std::exception_ptr& error, std::string_view where = "uvmas");
+
+}  // namespace uvmas

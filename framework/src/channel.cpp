@@ -1,0 +1,384 @@
+#include "uvmas/framework/channel.hpp"
+
+#include "channel_core.hpp"
+#include "uvmas/codecs/error.hpp"
+#include "uvmas/core/error.hpp"
+#include "uvmas/core/log.hpp"
+
+#include <limits>
+#include <sstream>
+
+namespace uvmas {
+
+namespace detail {
+
+namespace {
+constexpr std::size_t header_size = 4;
+// Above this many unsent bytes a channel stops reading from its peer and
+// senders wait: a peer that pipelines without reading cannot grow our memory.
+constexpr std::size_t high_water = std::size_t{8} << 20;
+
+std::uint32_t read_be32(const char* p) noexcept {
+  auto b = reinterpret_cast<const unsigned char*>(p);
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
+}
+void write_be32(char* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>(v >> 16);
+  p[2] = static_cast<char>(v >> 8);
+  p[3] = static_cast<char>(v);
+}
+
+struct WaitIn {
+  IntrusiveList<ResumeSoon>& list;
+  ResumeSoon node;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    node.handle = h;
+    list.push_back(node);
+  }
+  void await_resume() const noexcept {}
+};
+
+void wake_all(Loop& loop, IntrusiveList<ResumeSoon>& list) {
+  while (ResumeSoon* w = list.pop_front()) loop.call_soon(*w);
+}
+}  // namespace
+
+ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame)
+    : loop_(stream->loop()),
+      stream_(std::move(stream)),
+      codec_(std::move(codec)),
+      max_frame_(max_frame),
+      peer_(stream_->peer_name()) {}
+
+ChannelCore::~ChannelCore() {
+  // Pending reply slots belong to coroutines that hold this core alive, so
+  // none can be left here; the stream stops calling us once closed.
+  stream_->close();
+}
+
+std::uint64_t ChannelCore::send_request(Value content) {
+  if (closed_) throw ConnectionError("connection to " + peer_ + " is closed: " + reason_);
+  std::uint64_t id = next_id_++;
+  write_message(0, Value(id), std::move(content));
+  return id;
+}
+
+void ChannelCore::abandon(std::uint64_t id) noexcept {
+  auto it = pending_.find(id);
+  if (it != pending_.end()) it->second = nullptr;
+}
+
+void ChannelCore::send_reply(const Value& id, Value result) {
+  if (closed_) return;
+  try {
+    write_message(1, id, std::move(result));
+  } catch (const CodecError&) {
+    send_failure(id, remote_traceback_text(std::current_exception(), "reply"));
+  }
+}
+
+void ChannelCore::send_failure(const Value& id, std::string text) {
+  if (closed_) return;
+  write_message(2, id, Value(std::move(text)));
+}
+
+void ChannelCore::write_message(int type, const Value& id, Value content) {
+  std::string& out = stream_->out();
+  const std::size_t start = out.size();
+  out.append(header_size, '\0');
+  Array triple;
+  triple.reserve(3);
+  triple.emplace_back(type);
+  triple.emplace_back(id);
+  triple.emplace_back(std::move(content));
+  try {
+    codec_.encode(Value(std::move(triple)), out);
+  } catch (...) {
+    out.resize(start);
+    throw;
+  }
+  const std::size_t length = out.size() - start - header_size;
+  if (length > std::numeric_limits<std::uint32_t>::max()) {
+    out.resize(start);
+    throw SerializationError("message of " + std::to_string(length) +
+                             " bytes exceeds the protocol's frame limit of 4294967295 bytes");
+  }
+  write_be32(out.data() + start, static_cast<std::uint32_t>(length));
+  stream_->flush();
+  if (!paused_ && stream_->buffered() >= high_water) {
+    paused_ = true;
+    stream_->pause_reading();
+  }
+}
+
+bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= high_water; }
+
+Task<> ChannelCore::drained() {
+  while (congested()) co_await WaitIn{drain_waiters_, {}};
+}
+
+Task<Request> ChannelCore::recv() {
+  auto self = shared_from_this();
+  while (incoming_.empty()) {
+    if (closed_) throw ConnectionError("connection to " + peer_ + " is closed: " + reason_);
+    co_await WaitIn{recv_waiters_, {}};
+  }
+  Request r = std::move(incoming_.front());
+  incoming_.pop_front();
+  co_return r;
+}
+
+void ChannelCore::on_read(std::string_view data) {
+  auto self = shared_from_this();
+  if (inbuf_.empty()) {
+    std::size_t used = consume(data);
+    if (!closed_ && used < data.size()) inbuf_.assign(data.substr(used));
+    return;
+  }
+  inbuf_.append(data);
+  std::size_t used = consume(inbuf_);
+  if (closed_) {
+    inbuf_.clear();
+    inbuf_.shrink_to_fit();
+  } else if (used > 0) {
+    inbuf_.erase(0, used);
+  }
+}
+
+std::size_t ChannelCore::consume(std::string_view data) {
+  std::size_t pos = 0;
+  while (!closed_ && data.size() - pos >= header_size) {
+    const std::uint32_t length = read_be32(data.data() + pos);
+    if (length > max_frame_) {
+      protocol_error("frame of " + std::to_string(length) + " bytes exceeds the limit of " +
+                     std::to_string(max_frame_) + " bytes");
+      return data.size();
+    }
+    if (data.size() - pos - header_size < length) break;
+    handle_payload(data.substr(pos + header_size, length));
+    pos += header_size + length;
+  }
+  return pos;
+}
+
+void ChannelCore::handle_payload(std::string_view payload) {
+  Value message;
+  try {
+    message = codec_.decode(payload);
+  } catch (const std::exception& e) {
+    protocol_error(std::string("undecodable frame: ") + e.what());
+    return;
+  }
+  if (!message.is_array() || message.size() != 3) {
+    protocol_error("frame is not a [type, id, content] triple");
+    return;
+  }
+  auto& triple = message.as_array();
+  const Value& type = triple[0];
+  if (!type.is_int() || type.is_big_uint() || type.as_int() < 0 || type.as_int() > 2) {
+    std::ostringstream os;
+    os << "invalid message type " << type;
+    protocol_error(os.str());
+    return;
+  }
+  if (type.as_int() == 0) {
+    Request request(shared_from_this(), std::move(triple[1]), std::move(triple[2]));
+    if (handler_) {
+      handler_->on_request(std::move(request));
+    } else {
+      incoming_.push_back(std::move(request));
+      if (ResumeSoon* w = recv_waiters_.pop_front()) loop_.call_soon(*w);
+    }
+    return;
+  }
+  const Value& id = triple[1];
+  if (!id.is_int() || (!id.is_big_uint() && id.as_int() < 0)) {
+    std::ostringstream os;
+    os << "reply with an id that no request of ours has: " << id;
+    protocol_error(os.str());
+    return;
+  }
+  auto it = pending_.find(id.as_uint());
+  if (it == pending_.end()) {
+    protocol_error("reply to unknown message id " + std::to_string(id.as_uint()));
+    return;
+  }
+  ReplySlot* slot = it->second;
+  pending_.erase(it);
+  if (!slot) return;  // the caller gave up waiting (cancelled or timed out)
+  if (type.as_int() == 1) {
+    slot->value = std::move(triple[2]);
+  } else {
+    std::string text;
+    if (triple[2].is_string()) {
+      text = std::move(triple[2].as_string());
+    } else {
+      std::ostringstream os;
+      os << triple[2];  // mosaik-style [type, message, ...] or anything else
+      text = os.str();
+    }
+    slot->error = std::make_exception_ptr(RemoteException(peer_, std::move(text)));
+  }
+  slot->done = true;
+  slot->waiter.resume();
+}
+
+void ChannelCore::protocol_error(std::string reason) {
+  log(LogLevel::warning, "closing connection to " + (peer_.empty() ? std::string("peer") : peer_) + ": " + reason);
+  finish(std::move(reason));
+}
+
+void ChannelCore::abort(std::string_view reason) noexcept { finish(std::string(reason)); }
+
+void ChannelCore::on_closed(std::string_view reason) { finish(std::string(reason)); }
+
+void ChannelCore::on_drained() {
+  if (paused_ && !closed_) {
+    paused_ = false;
+    stream_->resume_reading();
+  }
+  wake_all(loop_, drain_waiters_);
+}
+
+void ChannelCore::finish(std::string reason) {
+  if (closed_) return;
+  std::shared_ptr<ChannelCore> self;
+  try {
+    self = shared_from_this();
+  } catch (const std::bad_weak_ptr&) {
+  }
+  closed_ = true;
+  reason_ = reason.empty() ? "connection closed" : std::move(reason);
+  stream_->close();
+  auto pending = std::move(pending_);
+  pending_.clear();
+  auto error = std::make_exception_ptr(ConnectionError("connection to " + peer_ + " lost: " + reason_));
+  std::vector<ReplySlot*> waiting;
+  for (auto& [id, slot] : pending) {
+    if (!slot) continue;
+    slot->error = error;
+    slot->done = true;
+    waiting.push_back(slot);
+  }
+  incoming_.clear();
+  wake_all(loop_, recv_waiters_);
+  wake_all(loop_, drain_waiters_);
+  auto callbacks = std::move(close_callbacks_);
+  for (auto& cb : callbacks) cb(reason_);
+  // Resume callers from the loop: one of them may cancel the others.
+  for (ReplySlot* slot : waiting) {
+    slot->soon.handle = slot->waiter;
+    loop_.call_soon(slot->soon);
+  }
+}
+
+}  // namespace detail
+
+// -- Request ------------------------------------------------------------------
+
+Task<> Request::reply(Value result) {
+  if (answered_) throw std::logic_error("this request was already answered");
+  answered_ = true;
+  auto core = core_;
+  if (core->congested()) co_await core->drained();
+  core->send_reply(id_, std::move(result));
+}
+
+Task<> Request::fail(std::exception_ptr error) { return fail_text(remote_traceback_text(error)); }
+
+Task<> Request::fail_text(std::string text) {
+  if (answered_) throw std::logic_error("this request was already answered");
+  answered_ = true;
+  auto core = core_;
+  if (core->congested()) co_await core->drained();
+  core->send_failure(id_, std::move(text));
+}
+
+Channel Request::channel() const { return Channel(core_); }
+
+// -- Channel ------------------------------------------------------------------
+
+namespace {
+struct ReplyAwaiter {
+  detail::ChannelCore& core;
+  std::uint64_t id;
+  detail::ReplySlot slot;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    slot.waiter = h;
+    core.register_slot(id, &slot);
+  }
+  Value await_resume() {
+    if (slot.error) std::rethrow_exception(slot.error);
+    return std::move(slot.value);
+  }
+  ~ReplyAwaiter() {
+    if (!slot.done && slot.waiter) core.abandon(id);
+  }
+};
+}  // namespace
+
+Task<Value> Channel::send(Value content) {
+  auto core = core_;
+  if (core->congested()) co_await core->drained();
+  std::uint64_t id = core->send_request(std::move(content));
+  co_return co_await ReplyAwaiter{*core, id, {}};
+}
+
+Task<Request> Channel::recv() { return core_->recv(); }
+
+Task<> Channel::close() {
+  auto core = core_;
+  core->abort("connection closed");
+  co_return;
+}
+
+void Channel::abort(std::string_view reason) { core_->abort(reason); }
+bool Channel::closed() const noexcept { return core_->closed(); }
+std::string Channel::close_reason() const { return core_->close_reason(); }
+std::string Channel::peer_name() const { return core_->peer_name(); }
+const Codec& Channel::codec() const noexcept { return core_->codec(); }
+Loop& Channel::loop() const noexcept { return core_->loop(); }
+std::size_t Channel::pending() const noexcept { return core_->pending(); }
+void Channel::set_request_handler(RequestHandler* handler) { core_->set_handler(handler); }
+void Channel::on_close(std::function<void(std::string_view)> callback) {
+  if (core_->closed()) {
+    callback(core_->close_reason());
+    return;
+  }
+  core_->add_close_callback(std::move(callback));
+}
+
+Codec make_codec(const ChannelOptions& options) {
+  std::shared_ptr<Serializers> serializers = std::make_shared<Serializers>();
+  for (const auto& name : options.extra_serializers) serializers->add(name);
+  CodecOptions codec_options;
+  codec_options.max_depth = options.max_depth;
+  return Codec(options.codec, std::move(serializers), codec_options);
+}
+
+Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
+  auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options.max_frame_size);
+  core->start();
+  return Channel(core);
+}
+
+namespace {
+Task<Channel> connect_channel(Loop& loop, Address address, ChannelOptions options) {
+  StreamPtr stream = co_await connect_stream(loop, address, options.transport);
+  co_return make_channel(std::move(stream), options);
+}
+}  // namespace
+
+// Not a coroutine itself: the address is parsed before the caller's string can go away.
+Task<Channel> open_connection(Loop& loop, std::string_view address, ChannelOptions options) {
+  return connect_channel(loop, Address::parse(address), std::move(options));
+}
+
+Task<Channel> open_connection(Loop& loop, std::string_view address) {
+  return open_connection(loop, address, ChannelOptions{});
+}
+
+}  // namespace uvmas

@@ -1,0 +1,35 @@
+#pragma once
+/// Opening and accepting streams for any transport address.
+
+#include <uvmas/core/loop.hpp>
+#include <uvmas/core/task.hpp>
+#include <uvmas/transports/address.hpp>
+#include <uvmas/transports/stream.hpp>
+
+#include <memory>
+
+namespace uvmas {
+
+class TlsContext;
+
+/// Transport settings shared by connect and listen.
+struct TransportOptions {
+  /// When set, TCP connections run TLS with this context (see transports/tls.hpp).
+  std::shared_ptr<TlsContext> tls;
+  /// Host name to verify the server's certificate against (default: the address's host).
+  std::string tls_server_name;
+};
+
+/// Opens a stream to `address` (one attempt, like aiomas's default).
+/// Throws ConnectionError naming the address and the reason.
+Task<StreamPtr> connect_stream(Loop& loop, const Address& address, const TransportOptions& options);
+// (No defaulted class-type argument: GCC 12 miscompiles such temporaries inside coroutines.)
+Task<StreamPtr> connect_stream(Loop& loop, const Address& address);
+
+/// Listens on `address`; every accepted stream is passed to `on_accept`.
+/// Throws ConnectionError (address in use, permission, ...) synchronously.
+std::unique_ptr<Listener> listen_stream(Loop& loop, const Address& address, AcceptCallback on_accept,
+                                        const TransportOptions& options);
+std::unique_ptr<Listener> listen_stream(Loop& loop, const Address& address, AcceptCallback on_accept);
+
+}  // namespace uvmas

@@ -1,0 +1,154 @@
+#pragma once
+// Private: a Stream over a libuv stream handle (uv_tcp_t or uv_pipe_t).
+
+#include "uvmas/core/error.hpp"
+#include "uvmas/core/uv_handle.hpp"
+#include "uvmas/transports/stream.hpp"
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+
+namespace uvmas::detail {
+
+/// Write-buffer thresholds for back-pressure (bytes not yet taken by the kernel).
+inline constexpr std::size_t stream_high_water = 8u << 20;
+inline constexpr std::size_t stream_low_water = 1u << 20;
+inline constexpr std::size_t read_chunk = 256u << 10;
+
+template <class H>
+class UvStream final : public Stream {
+ public:
+  UvStream(Loop& loop, UvHandle<H> handle, std::string peer)
+      : loop_(loop), handle_(std::move(handle)), peer_(std::move(peer)) {
+    handle_->data = this;
+  }
+  ~UvStream() override { close(); }
+
+  void start(StreamHandler& handler) override {
+    handler_ = &handler;
+    resume_reading();
+  }
+  void pause_reading() override {
+    if (reading_ && handle_) uv_read_stop(handle_.stream());
+    reading_ = false;
+  }
+  void resume_reading() override {
+    if (reading_ || closed_ || !handler_) return;
+    int rc = uv_read_start(handle_.stream(), &UvStream::alloc_cb, &UvStream::read_cb);
+    if (rc != 0) {
+      fail(uv_message(rc));
+      return;
+    }
+    reading_ = true;
+  }
+
+  void flush() override {
+    if (closed_ || out_.empty() || write_) return;
+    if (!flush_node_.linked()) loop_.call_soon(flush_node_);
+  }
+  std::size_t buffered() const noexcept override { return out_.size() + (write_ ? write_->buf.size() : 0); }
+
+  void close() noexcept override {
+    if (closed_) return;
+    closed_ = true;
+    reading_ = false;
+    flush_node_.unlink();
+    if (write_) {
+      // libuv calls the write callback (with ECANCELED) after the handle
+      // closes; the request then owns itself and frees its buffer.
+      write_->owner = nullptr;
+      write_.release();
+    }
+    handle_.close();
+  }
+  bool closed() const noexcept override { return closed_; }
+  std::string peer_name() const override { return peer_; }
+  Loop& loop() const noexcept override { return loop_; }
+
+ private:
+  struct WriteReq {
+    uv_write_t req;
+    std::string buf;
+    UvStream* owner;
+  };
+  struct FlushNow final : SoonCallback {
+    UvStream* self;
+    explicit FlushNow(UvStream* s) : self(s) {}
+    void fire() override { self->write_out(); }
+  };
+
+  void write_out() {
+    if (closed_ || out_.empty() || write_) return;
+    if (!spare_) spare_ = std::make_unique<WriteReq>();
+    write_ = std::move(spare_);
+    write_->owner = this;
+    write_->buf.swap(out_);
+    write_->req.data = write_.get();
+    uv_buf_t buf = uv_buf_init(write_->buf.data(), static_cast<unsigned>(write_->buf.size()));
+    int rc = uv_write(&write_->req, handle_.stream(), &buf, 1, &UvStream::write_cb);
+    if (rc != 0) {
+      write_.reset();
+      fail(uv_message(rc));
+    }
+  }
+
+  static void write_cb(uv_write_t* req, int status) {
+    std::unique_ptr<WriteReq> orphan;
+    auto* w = static_cast<WriteReq*>(req->data);
+    UvStream* self = w->owner;
+    if (!self) {
+      orphan.reset(w);  // the stream is gone: free the request
+      return;
+    }
+    bool was_high = self->buffered() >= stream_high_water;
+    self->spare_ = std::move(self->write_);
+    self->spare_->buf.clear();
+    if (self->spare_->buf.capacity() > (4u << 20)) self->spare_->buf.shrink_to_fit();
+    if (status != 0) {
+      self->fail(uv_message(status));
+      return;
+    }
+    if (!self->out_.empty()) self->write_out();
+    if (was_high && self->buffered() < stream_low_water && self->handler_ && !self->closed_) self->handler_->on_drained();
+  }
+
+  static void alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+    auto* self = static_cast<UvStream*>(h->data);
+    if (!self->read_buf_) self->read_buf_ = std::make_unique<char[]>(read_chunk);
+    *buf = uv_buf_init(self->read_buf_.get(), static_cast<unsigned>(read_chunk));
+  }
+
+  static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<UvStream*>(s->data);
+    if (!self || self->closed_) return;
+    if (nread > 0) {
+      self->handler_->on_read(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    } else if (nread == UV_EOF) {
+      self->fail("connection closed by peer");
+    } else if (nread < 0) {
+      self->fail(uv_message(static_cast<int>(nread)));
+    }
+  }
+
+  void fail(const std::string& reason) {
+    if (closed_) return;
+    StreamHandler* h = handler_;
+    close();
+    if (h) h->on_closed(reason);
+  }
+
+  Loop& loop_;
+  UvHandle<H> handle_;
+  std::string peer_;
+  StreamHandler* handler_ = nullptr;
+  std::unique_ptr<WriteReq> write_;
+  std::unique_ptr<WriteReq> spare_;
+  std::unique_ptr<char[]> read_buf_;
+  FlushNow flush_node_{this};
+  bool reading_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace uvmas::detail
