@@ -5,11 +5,11 @@
 /// code runs on the wall clock (`WallClock`) and on a clock whose time is set
 /// from outside, e.g. by a mosaik master (`ExternalClock`).
 ///
-/// Both clocks share one timer queue: a binary (4-ary) heap of small entries
-/// ordered by (deadline, insertion), plus a pool of slots that hold the
-/// callback or the sleeping coroutine. A due entry is released to the loop's
-/// soon queue, so sleepers resume and callbacks run from a clean stack, in
-/// (deadline, insertion) order.
+/// Both clocks share one timer queue (clocks/src/timer_queue.hpp): 16-byte
+/// keys ordered by (deadline, insertion) in a radix heap, plus a pool of slots
+/// that hold the callback or the sleeping coroutine. Due entries are handed
+/// to the loop's soon queue, so sleepers resume and callbacks run from a clean
+/// stack, in (deadline, insertion) order.
 
 #include <uvmas/codecs/datetime.hpp>
 #include <uvmas/core/loop.hpp>
