@@ -407,12 +407,18 @@ TEST(TlsTransport, PendingHandshakesCloseWithTheLoop) {
   // A handshake still waiting when the loop goes away must not leak (ASan).
   LogCapture log;
   auto loop = std::make_unique<Loop>();
-  EchoServer server(*loop, loopback(), tls_options(tls_context("ca", "server")));
-  auto body = [](Loop& loop, Address server) -> Task<StreamPtr> { co_return co_await connect_stream(loop, server, plain_tcp); };
-  auto raw = loop->run(body(*loop, server.address()));
+  auto server = std::make_unique<EchoServer>(*loop, loopback(), tls_options(tls_context("ca", "server")));
+  auto body = [](Loop& loop, Address server) -> Task<StreamPtr> {
+    co_return co_await connect_stream(loop, server, plain_tcp);
+  };
+  auto raw = loop->run(body(*loop, server->address()));
   for (int i = 0; i < 20; ++i) loop->poll();  // let the server accept and start its handshake
+  // The listener and the raw client go first (handles must not outlive the
+  // loop); the half-done handshake belongs to the loop's TLS registry.
   raw.reset();
+  server.reset();
   loop.reset();
+  EXPECT_EQ(log.all(), "");  // torn down quietly, not reported as a failed handshake
 }
 
 TEST(TlsContextCreate, NamesAMissingFile) {
