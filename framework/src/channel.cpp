@@ -242,7 +242,7 @@ void ChannelCore::on_drained() {
   wake_all(loop_, drain_waiters_);
 }
 
-void ChannelCore::finish(std::string reason) {
+void ChannelCore::finish(std::string reason, bool graceful) {
   if (closed_) return;
   std::shared_ptr<ChannelCore> self;
   try {
@@ -251,7 +251,11 @@ void ChannelCore::finish(std::string reason) {
   }
   closed_ = true;
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
-  stream_->close();
+  if (graceful) {
+    stream_->close_gracefully();
+  } else {
+    stream_->close();
+  }
   auto pending = std::move(pending_);
   pending_.clear();
   auto error = std::make_exception_ptr(ConnectionError("connection to " + peer_ + " lost: " + reason_));
@@ -331,7 +335,7 @@ Task<Request> Channel::recv() { return core_->recv(); }
 
 Task<> Channel::close() {
   auto core = core_;
-  core->abort("connection closed");
+  core->close_gracefully();
   co_return;
 }
 

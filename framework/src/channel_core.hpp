@@ -49,6 +49,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
 
   // -- state ----------------------------------------------------------------
   void abort(std::string_view reason) noexcept;
+  /// Closes after flushing what is queued (Channel::close()).
+  void close_gracefully() noexcept { finish("connection closed", true); }
   bool closed() const noexcept { return closed_; }
   const std::string& close_reason() const noexcept { return reason_; }
   const Codec& codec() const noexcept { return codec_; }
@@ -68,7 +70,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   std::size_t consume(std::string_view data);
   void handle_payload(std::string_view payload);
   void protocol_error(std::string reason);
-  void finish(std::string reason);
+  void finish(std::string reason, bool graceful = false);
 
   Loop& loop_;
   StreamPtr stream_;

@@ -195,8 +195,10 @@ Task<StreamPtr> connect_any(Loop& loop, Address address, TransportOptions option
       co_return stream;
     }
     case Address::Kind::unix_socket:
+      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       co_return co_await connect_unix(loop, address);
     case Address::Kind::local:
+      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       co_return co_await detail::local_connect(loop, address.path);
   }
   throw std::invalid_argument("unknown address kind");
@@ -224,8 +226,10 @@ std::unique_ptr<Listener> listen_stream(Loop& loop, const Address& address, Acce
       if (options.tls) return listen_tcp(loop, address, detail::tls_server_acceptor(loop, options.tls, std::move(on_accept)));
       return listen_tcp(loop, address, std::move(on_accept));
     case Address::Kind::unix_socket:
+      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       return listen_unix(loop, address, std::move(on_accept));
     case Address::Kind::local:
+      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       return detail::local_listen(loop, address.path, std::move(on_accept));
   }
   throw std::invalid_argument("unknown address kind");

@@ -63,6 +63,30 @@ class UvStream final : public Stream {
     }
     handle_.close();
   }
+  void close_gracefully() noexcept override {
+    if (closed_) return;
+    if (out_.empty() && !write_) {
+      close();
+      return;
+    }
+    write_out();
+    if (closed_) return;  // the write failed
+    // Hand the handle and the write in flight to a shutdown request: libuv
+    // completes queued writes before the shutdown callback, which then closes.
+    closed_ = true;
+    reading_ = false;
+    flush_node_.unlink();
+    if (write_) {
+      write_->owner = nullptr;
+      (void)write_.release();  // frees itself in write_cb
+    }
+    auto op = std::make_unique<ShutdownOp>();
+    op->handle = std::move(handle_);
+    op->req.data = op.get();
+    uv_read_stop(op->handle.stream());
+    op->handle->data = nullptr;
+    if (uv_shutdown(&op->req, op->handle.stream(), &UvStream::shutdown_cb) == 0) (void)op.release();
+  }
   bool closed() const noexcept override { return closed_; }
   std::string peer_name() const override { return peer_; }
   Loop& loop() const noexcept override { return loop_; }
@@ -73,6 +97,13 @@ class UvStream final : public Stream {
     std::string buf;
     UvStream* owner;
   };
+  struct ShutdownOp {
+    uv_shutdown_t req{};
+    UvHandle<H> handle;
+  };
+  static void shutdown_cb(uv_shutdown_t* req, int) {
+    std::unique_ptr<ShutdownOp> op(static_cast<ShutdownOp*>(req->data));  // closes the handle
+  }
   struct FlushNow final : SoonCallback {
     UvStream* self;
     explicit FlushNow(UvStream* s) : self(s) {}

@@ -52,8 +52,15 @@ class Stream {
   /// Bytes queued but not yet accepted by the kernel (for back-pressure).
   virtual std::size_t buffered() const noexcept = 0;
 
-  /// Closes the stream (idempotent); no handler callback follows.
+  /// Closes the stream at once (idempotent); unsent bytes are dropped and no
+  /// handler callback follows.
   virtual void close() noexcept = 0;
+  /// Closes after the bytes already queued have been handed to the peer (like
+  /// asyncio's transport.close()); no handler callback follows.
+  virtual void close_gracefully() noexcept {
+    flush();
+    close();
+  }
   virtual bool closed() const noexcept = 0;
 
   /// The peer's name in aiomas's form (see Address::origin()).

@@ -1,0 +1,38 @@
+// The examples of docs/ and the demo print what their guides promise.
+
+#include "support/process.hpp"
+#include "support/test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using uvmas::test::bin_dir;
+using uvmas::test::run_process;
+
+TEST(Examples, ChannelExamplePrintsOhaiThenCya) {
+  auto r = run_process(bin_dir() + "/example-channel");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "ohai\ncya\n");
+}
+
+TEST(Examples, ChannelExampleWorksOverAUnixSocket) {
+  auto path = uvmas::test::temp_socket_path("example");
+  auto r = run_process(bin_dir() + "/example-channel 'ipc://[" + path + "]'");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "ohai\ncya\n");
+}
+
+TEST(Examples, DemoRuns) {
+  auto r = run_process(bin_dir() + "/uvmas demo");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("cya"), std::string::npos) << r.out;
+}
+
+TEST(Examples, TlsExampleExchangesMessages) {
+  auto r = run_process(bin_dir() + "/example-tls " + uvmas::test::shared_dir() + "/tls-test-certs");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(r.out.empty());
+}
+
+}  // namespace

@@ -1,0 +1,21 @@
+#pragma once
+// The `uvmas` command line: each sub-command lives in its own file and
+// registers itself on the CLI11 app through one of these functions.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace uvmas::cli {
+
+/// The action a parsed sub-command runs; returns the process exit code.
+using Action = std::function<int()>;
+
+/// Adds `uvmas demo` (the main demonstration). Sets `action` when chosen.
+void add_demo_command(CLI::App& app, Action& action);
+/// Adds `uvmas serve ADDR` (the interop test service). Defined by the rpc room.
+void add_serve_command(CLI::App& app, Action& action);
+/// Adds `uvmas call ADDR PATH ARGS...`. Defined by the rpc room.
+void add_call_command(CLI::App& app, Action& action);
+
+}  // namespace uvmas::cli
