@@ -108,14 +108,31 @@ INSTANTIATE_TEST_SUITE_P(
       return t + c;
     });
 
+TEST(Channel, OhaiCyaOverIpv6) {
+  Loop loop;
+  std::unique_ptr<Server> server;
+  try {
+    server = start_server(loop, "tcp://[::1]:0", echo_client);
+  } catch (const ConnectionError& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  auto client = [](Loop& l, std::string addr) -> Task<std::string> {
+    Channel ch = co_await open_connection(l, addr);
+    EXPECT_EQ(ch.peer_name().rfind("('::1', ", 0), 0u) << ch.peer_name();
+    co_return (co_await ch.send("ohai")).as_string();
+  };
+  EXPECT_EQ(server->address().url().rfind("tcp://::1:", 0), 0u);
+  EXPECT_EQ(loop.run(client(loop, "tcp://[::1]:" + std::to_string(server->address().port))), "ohai");
+}
+
 class ChannelLarge : public ::testing::TestWithParam<Format> {};
 
-TEST_P(ChannelLarge, HundredMegabytePayloadsPassWithARaisedLimit) {
+void hundred_megabytes(Format codec, const std::string& address) {
   Loop loop;
   ChannelOptions options;
-  options.codec = GetParam();
+  options.codec = codec;
   options.max_frame_size = std::size_t{256} << 20;
-  auto server = start_server(loop, "tcp://127.0.0.1:0", echo_client, options);
+  auto server = start_server(loop, address, echo_client, options);
   auto client = [](Loop& l, std::string addr, ChannelOptions o) -> Task<> {
     Channel ch = co_await open_connection(l, addr, o);
     std::string big(100'000'000, 'a');
@@ -125,6 +142,14 @@ TEST_P(ChannelLarge, HundredMegabytePayloadsPassWithARaisedLimit) {
     EXPECT_TRUE(back.as_string() == big);
   };
   loop.run(client(loop, server->address().url(), options));
+}
+
+TEST_P(ChannelLarge, HundredMegabytePayloadsPassWithARaisedLimitOverTcp) {
+  hundred_megabytes(GetParam(), "tcp://127.0.0.1:0");
+}
+
+TEST_P(ChannelLarge, HundredMegabytePayloadsPassWithARaisedLimitOverUnixSockets) {
+  hundred_megabytes(GetParam(), "ipc://[" + test::temp_socket_path("large") + "]");
 }
 
 TEST_P(ChannelLarge, TheDefaultLimitRefusesAHundredMegabyteFrame) {
