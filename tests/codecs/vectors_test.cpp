@@ -11,54 +11,14 @@
 
 #include <uvmas/codecs/codec.hpp>
 
+#include "support/vectors.hpp"
+
 namespace uvmas {
 namespace {
 
-std::string from_hex(std::string_view hex) {
-  auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(nib(hex[2 * i]) << 4 | nib(hex[2 * i + 1]));
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-/// Undoes the README's escapes: {"$bytes": hex}, {"$float": "nan"|"inf"|"-inf"}, {"$map": [[k, v], ...]}.
-Value unescape(const Value& v) {
-  if (v.is_array()) {
-    Array out;
-    for (const auto& e : v.as_array()) out.push_back(unescape(e));
-    return Value(std::move(out));
-  }
-  if (!v.is_map()) return v;
-  const Map& m = v.as_map();
-  if (m.size() == 1 && m[0].first.is_string()) {
-    const std::string& k = m[0].first.as_string();
-    if (k == "$bytes") return Value::bytes(from_hex(m[0].second.as_string()));
-    if (k == "$float") {
-      const std::string& f = m[0].second.as_string();
-      if (f == "nan") return Value(std::numeric_limits<double>::quiet_NaN());
-      return Value(f == "inf" ? HUGE_VAL : -HUGE_VAL);
-    }
-    if (k == "$map") {
-      Map out;
-      for (const auto& pair : m[0].second.as_array())
-        out.emplace_back(unescape(pair.as_array().at(0)), unescape(pair.as_array().at(1)));
-      return Value(std::move(out));
-    }
-  }
-  Map out;
-  for (const auto& [k, e] : m) out.emplace_back(unescape(k), unescape(e));
-  return Value(std::move(out));
-}
+using test::from_hex;
+using test::to_hex;
+using test::unescape;
 
 struct ReplayCounts {
   std::size_t lines = 0, decoded = 0, encoded = 0, container_exact = 0;
