@@ -1,0 +1,260 @@
+#include "uvmas/framework/rpc.hpp"
+
+#include "uvmas/core/task_group.hpp"
+
+#include <sstream>
+
+namespace uvmas::rpc {
+
+namespace detail {
+
+/// One RPC connection: the channel, the root it serves and the tasks of the
+/// requests in progress (one per request, so a slow call blocks nothing).
+struct ConnectionState final : RequestHandler, std::enable_shared_from_this<ConnectionState> {
+  ConnectionState(Channel ch, Router* r) : channel(std::move(ch)), root(r), tasks(channel.loop(), "rpc request") {}
+  ~ConnectionState() {
+    channel.set_request_handler(nullptr);
+    tasks.cancel();
+    if (!channel.closed()) channel.abort("rpc connection dropped");
+  }
+
+  void on_request(Request request) override { tasks.spawn(serve(this, std::move(request))); }
+
+  static Task<> serve(ConnectionState* self, Request request);
+
+  Channel channel;
+  Router* root;
+  TaskGroup tasks;
+  ResumeSoon closed_waiter;
+  bool waiting = false;
+};
+
+namespace {
+
+std::string check_content(const Value& content) {
+  if (!content.is_array()) return "RPC request must be [path, args, kwargs], got " + std::string(content.kind_name());
+  if (content.size() != 3)
+    return "RPC request must be [path, args, kwargs], got a list of " + std::to_string(content.size()) + " items";
+  const Array& a = content.as_array();
+  if (!a[0].is_string()) return "RPC path must be a str, got " + std::string(a[0].kind_name());
+  if (!a[1].is_array()) return "RPC args must be a list, got " + std::string(a[1].kind_name());
+  if (!a[2].is_map()) return "RPC kwargs must be a dict, got " + std::string(a[2].kind_name());
+  for (const auto& [k, v] : a[2].as_map())
+    if (!k.is_string()) return "RPC kwargs keys must be str, got " + std::string(k.kind_name());
+  return {};
+}
+
+}  // namespace
+
+Task<> ConnectionState::serve(ConnectionState* self, Request request) {
+  std::exception_ptr error;
+  Value result;
+  try {
+    const Value& content = request.content();
+    std::string problem = check_content(content);
+    if (!problem.empty()) throw TypeError(problem);
+    if (!self->root) throw LookupError("this side serves no RPC service on this connection");
+    CallContext ctx{self->shared_from_this()};
+    const Array& a = content.as_array();
+    result = co_await self->root->dispatch(ctx, a[0].as_string(), a[1].as_array(), a[2].as_map());
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) {
+    co_await request.fail(error);
+  } else {
+    co_await request.reply(std::move(result));
+  }
+}
+
+std::vector<const Value*> bind_arguments(const std::string& fn, std::size_t arity, std::size_t required,
+                                         const std::vector<std::string>& names, const Array& args, const Map& kwargs) {
+  if (args.size() > arity) {
+    throw TypeError(fn + "() takes " + std::to_string(arity) + " positional argument" + (arity == 1 ? "" : "s") +
+                    " but " + std::to_string(args.size()) + (args.size() == 1 ? " was" : " were") + " given");
+  }
+  std::vector<const Value*> bound(arity, nullptr);
+  for (std::size_t i = 0; i < args.size(); ++i) bound[i] = &args[i];
+  for (const auto& [k, v] : kwargs) {
+    const std::string& key = k.as_string();
+    std::size_t i = 0;
+    while (i < names.size() && names[i] != key) ++i;
+    if (i >= names.size() || i >= arity) throw TypeError(fn + "() got an unexpected keyword argument '" + key + "'");
+    if (bound[i]) throw TypeError(fn + "() got multiple values for argument '" + key + "'");
+    bound[i] = &v;
+  }
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < required; ++i)
+    if (!bound[i]) missing.push_back(i < names.size() ? "'" + names[i] + "'" : "#" + std::to_string(i + 1));
+  if (!missing.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      if (i > 0) list += (i + 1 == missing.size()) ? (missing.size() > 2 ? ", and " : " and ") : ", ";
+      list += missing[i];
+    }
+    throw TypeError(fn + "() missing " + std::to_string(missing.size()) + " required positional argument" +
+                    (missing.size() == 1 ? "" : "s") + ": " + list);
+  }
+  return bound;
+}
+
+}  // namespace detail
+
+// -- Proxy --------------------------------------------------------------------
+
+namespace {
+Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value content) {
+  co_return co_await state->channel.send(std::move(content));
+}
+}  // namespace
+
+Task<Value> Proxy::call_value(std::string_view name, Array args, Map kwargs) const {
+  if (!state_) throw ConnectionError("proxy is not bound to a connection");
+  Array content;
+  content.reserve(3);
+  content.emplace_back(join(name));
+  content.emplace_back(std::move(args));
+  content.emplace_back(std::move(kwargs));
+  return send_call(state_, Value(std::move(content)));
+}
+
+Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
+  if (!v.is_extension() || v.as_extension().type != proxy_type || !v.as_extension().data.is_string())
+    throw TypeError("expected a service reference, got " + std::string(v.kind_name()));
+  return Proxy(state, v.as_extension().data.as_string());
+}
+
+// -- Router -------------------------------------------------------------------
+
+void Router::add_function(std::string name, Function f) {
+  Entry e;
+  e.function = std::move(f);
+  entries_[std::move(name)] = std::move(e);
+}
+
+Router& Router::add_sub(std::string name, Router& sub) {
+  sub.parent_ = this;
+  sub.name_ = name;
+  Entry e;
+  e.sub = &sub;
+  entries_[std::move(name)] = std::move(e);
+  return *this;
+}
+
+Router& Router::add_hidden(std::string name) {
+  Entry e;
+  e.hidden = true;
+  entries_[std::move(name)] = std::move(e);
+  return *this;
+}
+
+std::string Router::path() const {
+  if (!parent_) return {};
+  std::string p = parent_->path();
+  return p.empty() ? name_ : p + "/" + name_;
+}
+
+Task<Value> Router::dispatch(const CallContext& ctx, const std::string& path, const Array& args,
+                             const Map& kwargs) const {
+  const Router* node = this;
+  const Entry* found = nullptr;
+  std::string so_far;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t slash = path.find('/', start);
+    std::string component = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!node) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
+    auto it = node->entries_.find(component);
+    if (it == node->entries_.end()) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
+    if (it->second.hidden) throw LookupError("\"" + node->qualname_ + "." + component + "\" is not exposed");
+    found = &it->second;
+    node = found->sub;
+    if (!so_far.empty() || start > 0) so_far += "/";
+    so_far += component;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (!found->function) {
+    const std::string& q = found->sub->qualname_;
+    auto dot = q.rfind('.');
+    throw TypeError("'" + (dot == std::string::npos ? q : q.substr(dot + 1)) + "' object is not callable");
+  }
+  return found->function(ctx, args, kwargs);
+}
+
+// -- connections --------------------------------------------------------------
+
+Channel Connection::channel() const { return state_->channel; }
+
+Task<> Connection::close() { return state_->channel.close(); }
+
+ChannelOptions rpc_options(ChannelOptions options) {
+  options.extra_serializers.emplace_back(proxy_type);
+  return options;
+}
+
+namespace {
+std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* root) {
+  auto state = std::make_shared<detail::ConnectionState>(std::move(channel), root);
+  state->channel.set_request_handler(state.get());
+  std::weak_ptr<detail::ConnectionState> weak = state;
+  state->channel.on_close([weak](std::string_view) {
+    if (auto s = weak.lock(); s && s->waiting) {
+      s->waiting = false;
+      s->channel.loop().call_soon(s->closed_waiter);
+    }
+  });
+  return state;
+}
+}  // namespace
+
+Connection make_connection(Channel channel, Router* root) { return Connection(make_state(std::move(channel), root)); }
+
+namespace {
+
+Task<Connection> connect_rpc(Loop& loop, std::string address, ChannelOptions options, Router* root) {
+  Channel ch = co_await uvmas::open_connection(loop, address, rpc_options(std::move(options)));
+  co_return make_connection(std::move(ch), root);
+}
+
+struct UntilClosed {
+  detail::ConnectionState& state;
+  bool await_ready() const noexcept { return state.channel.closed(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    state.closed_waiter.handle = h;
+    state.waiting = true;
+  }
+  void await_resume() const noexcept {}
+};
+
+Task<> serve_connection(Channel channel, Router* root) {
+  auto state = make_state(std::move(channel), root);
+  co_await UntilClosed{*state};
+}
+
+}  // namespace
+
+Task<Connection> open_connection(Loop& loop, std::string_view address) {
+  return connect_rpc(loop, std::string(address), ChannelOptions{}, nullptr);
+}
+Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options) {
+  return connect_rpc(loop, std::string(address), std::move(options), nullptr);
+}
+Task<Connection> open_connection(Loop& loop, std::string_view address, Router& root) {
+  return connect_rpc(loop, std::string(address), ChannelOptions{}, &root);
+}
+Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options, Router& root) {
+  return connect_rpc(loop, std::string(address), std::move(options), &root);
+}
+
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root) {
+  return start_server(loop, address, root, ChannelOptions{});
+}
+
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root, ChannelOptions options) {
+  Router* r = &root;
+  return uvmas::start_server(
+      loop, address, [r](Channel ch) { return serve_connection(std::move(ch), r); }, rpc_options(std::move(options)));
+}
+
+}  // namespace uvmas::rpc
