@@ -1,0 +1,33 @@
+// aiomas README, example 2 (RPC layer), in uvmas: a MathServer exposes add();
+// the client calls it remotely and prints the answer.
+
+#include <uvmas/framework/rpc.hpp>
+
+#include <iostream>
+
+class MathServer {
+ public:
+  /// The router names the class as aiomas would (for "is not exposed" errors).
+  uvmas::rpc::Router router{"__main__.MathServer"};
+
+  MathServer() { router.expose("add", this, &MathServer::add, {"a", "b"}); }
+
+  int add(int a, int b) { return a + b; }
+};
+
+uvmas::Task<> client(uvmas::Loop& loop, std::string address) {
+  auto rpc_con = co_await uvmas::rpc::open_connection(loop, address);
+  int rep = co_await rpc_con.remote().call<int>("add", 3, 4);
+  std::cout << "What\u2019s 3 + 4? " << rep << "\n";
+  co_await rpc_con.close();
+}
+
+int main(int argc, char** argv) {
+  // aiomas uses localhost:5555; port 0 picks a free port so tests can run in parallel.
+  std::string address = argc > 1 ? argv[1] : "tcp://127.0.0.1:0";
+  uvmas::Loop loop;
+  MathServer math;
+  auto server = uvmas::rpc::start_server(loop, address, math.router);
+  loop.run(client(loop, server->address().url()));
+  return 0;
+}
