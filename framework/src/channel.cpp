@@ -67,7 +67,10 @@ std::uint64_t ChannelCore::send_request(Value content) {
 
 void ChannelCore::abandon(std::uint64_t id) noexcept {
   auto it = pending_.find(id);
-  if (it != pending_.end()) it->second = nullptr;
+  if (it != pending_.end() && it->second) {
+    it->second = nullptr;
+    loop_.add_busy(-1);
+  }
 }
 
 void ChannelCore::send_reply(const Value& id, Value result) {
@@ -208,6 +211,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
   ReplySlot* slot = it->second;
   pending_.erase(it);
   if (!slot) return;  // the caller gave up waiting (cancelled or timed out)
+  loop_.add_busy(-1);
   if (type.as_int() == 1) {
     slot->value = std::move(triple[2]);
   } else {
@@ -264,6 +268,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     if (!slot) continue;
     slot->error = error;
     slot->done = true;
+    loop_.add_busy(-1);
     waiting.push_back(slot);
   }
   incoming_.clear();

@@ -32,7 +32,12 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Allocates an id, encodes and queues the request. Throws SerializationError
   /// (the id stays consumed, as in aiomas) or ConnectionError.
   std::uint64_t send_request(Value content);
-  void register_slot(std::uint64_t id, ReplySlot* slot) { pending_[id] = slot; }
+  /// Registers the reply slot of request `id`; until answered it counts as
+  /// loop activity (Loop::busy) for quiescence checks.
+  void register_slot(std::uint64_t id, ReplySlot* slot) {
+    pending_[id] = slot;
+    loop_.add_busy(1);
+  }
   void abandon(std::uint64_t id) noexcept;
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
   /// a result are turned into an EXCEPTION reply. No-op when closed.

@@ -173,3 +173,31 @@ TEST(Errors, DescribeUsesPythonClassNames) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Loop, QuiescentWaitsUntilNothingIsRunnableAndNothingIsBusy) {
+  uvmas::Loop loop;
+  std::vector<std::string> trace;
+  auto worker = [](uvmas::Loop& l, std::vector<std::string>& out) -> uvmas::Task<> {
+    for (int i = 0; i < 3; ++i) {
+      co_await l.yield();
+      out.push_back("work");
+    }
+  };
+  auto main = [](uvmas::Loop& l, std::vector<std::string>& out) -> uvmas::Task<> {
+    l.add_busy(1);  // e.g. a message in flight
+    l.spawn([](uvmas::Loop& lp) -> uvmas::Task<> {
+      for (int i = 0; i < 5; ++i) co_await lp.yield();
+      lp.add_busy(-1);  // the message arrived
+    }(l));
+    co_await l.quiescent();
+    out.push_back("quiet");
+  };
+  loop.spawn(worker(loop, trace));
+  loop.run(main(loop, trace));
+  EXPECT_EQ(trace, (std::vector<std::string>{"work", "work", "work", "quiet"}));
+  EXPECT_TRUE(loop.quiet());
+}
+
+}  // namespace

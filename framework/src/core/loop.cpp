@@ -49,6 +49,7 @@ Loop::~Loop() {
   // Let callbacks queued by the cancellation run (they are no-ops by then).
   drain_soon();
   tasks_.reset();
+  quiet_waiters_.clear();
   services_.clear();
   drain_soon();
   soon_.clear();
@@ -82,11 +83,17 @@ void Loop::drain_soon() noexcept {
   detail::IntrusiveList<SoonCallback> batch;
   batch.splice_back(soon_);
   while (SoonCallback* cb = batch.pop_front()) cb->fire();
+  // Quiescence waiters run when nothing else can: one at a time, since the
+  // first may start new work.
+  while (quiet() && !quiet_waiters_.empty()) {
+    ResumeSoon* w = quiet_waiters_.pop_front();
+    w->handle.resume();
+  }
   update_idle();
 }
 
 bool Loop::run_once() {
-  if (!soon_.empty()) drain_soon();
+  drain_soon();
   int more = uv_run(loop_.get(), UV_RUN_ONCE);
   return more != 0 || !soon_.empty();
 }

@@ -109,10 +109,31 @@ class Loop {
     return static_cast<S&>(*slot);
   }
 
-  /// A counter of operations that keep the loop "busy" for quiescence checks
-  /// (messages in flight in in-process transports, pending local dispatches).
+  /// A counter of operations that keep the loop "busy" for quiescence checks:
+  /// messages in flight in in-process transports, requests sent and not yet
+  /// answered, pending in-process dispatches.
   void add_busy(std::int64_t delta) noexcept { busy_ += delta; }
   std::int64_t busy() const noexcept { return busy_; }
+  /// True when nothing can run without outside input: the soon queue is
+  /// empty and busy() is 0 (what remains waits for timers or new messages).
+  bool quiet() const noexcept { return soon_.empty() && busy_ == 0; }
+
+  /// Awaitable that resumes once the loop is quiet (checked after every I/O
+  /// pass, without spinning). Used for quiescence-aware co-simulation steps.
+  auto quiescent() noexcept {
+    struct Awaiter {
+      Loop& loop;
+      ResumeSoon node;
+      bool await_ready() const noexcept { return loop.quiet(); }
+      void await_suspend(std::coroutine_handle<> h) noexcept {
+        node.handle = h;
+        loop.quiet_waiters_.push_back(node);
+        loop.update_idle();
+      }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this, {}};
+  }
 
  private:
   template <class Done>
@@ -135,6 +156,7 @@ class Loop {
   std::unique_ptr<uv_loop_t, UvLoopDeleter> loop_;
   std::unique_ptr<Handles> handles_;
   detail::IntrusiveList<SoonCallback> soon_;
+  detail::IntrusiveList<ResumeSoon> quiet_waiters_;
   std::unique_ptr<TaskGroup> tasks_;
   std::unordered_map<std::type_index, std::unique_ptr<LoopService>> services_;
   std::int64_t busy_ = 0;

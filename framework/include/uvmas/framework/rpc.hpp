@@ -200,6 +200,7 @@ std::tuple<std::decay_t<A>...> convert_all(const CallContext& ctx, const std::st
     auto label = [&](std::size_t i) {
       return i < names.size() ? "'" + names[i] + "'" : std::to_string(i + 1);
     };
+    (void)label;  // unused for functions without parameters
     return std::tuple<std::decay_t<A>...>{
         (bound[I] ? convert_arg<std::decay_t<A>>(ctx, *bound[I], fn, label(I)) : std::decay_t<A>{})...};
   }(std::index_sequence_for<A...>{});
