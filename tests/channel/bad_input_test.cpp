@@ -23,6 +23,9 @@ struct BadCase {
   const char* reason;   // expected in the server's error
 };
 
+// Keeps test names readable in ctest's output.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 std::string bytes(std::initializer_list<unsigned char> b) { return std::string(b.begin(), b.end()); }
 
 class ChannelBadInput : public ::testing::TestWithParam<BadCase> {};

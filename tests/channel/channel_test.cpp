@@ -71,6 +71,8 @@ struct KindCase {
   Format codec;
 };
 
+void PrintTo(const KindCase& c, std::ostream* os) { *os << Address{c.transport, {}, 0, {}}.url() << " " << to_string(c.codec); }
+
 class ChannelAllKinds : public ::testing::TestWithParam<KindCase> {};
 
 TEST_P(ChannelAllKinds, EveryValueKindRoundTrips) {
