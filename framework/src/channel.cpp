@@ -61,14 +61,22 @@ ChannelCore::~ChannelCore() {
 std::uint64_t ChannelCore::send_request(Value content) {
   if (closed_) throw ConnectionError("connection to " + peer_ + " is closed: " + reason_);
   std::uint64_t id = next_id_++;
-  write_message(0, Value(id), std::move(content));
+  window_.push_back(nullptr);  // the id is consumed even if encoding fails (aiomas does the same)
+  try {
+    write_message(0, Value(id), std::move(content));
+  } catch (...) {
+    trim_window();
+    throw;
+  }
   return id;
 }
 
 void ChannelCore::abandon(std::uint64_t id) noexcept {
-  auto it = pending_.find(id);
-  if (it != pending_.end() && it->second) {
-    it->second = nullptr;
+  if (id < window_base_ || id - window_base_ >= window_.size()) return;
+  ReplySlot*& entry = window_[id - window_base_];
+  if (entry && entry != abandoned()) {
+    entry = abandoned();
+    --pending_;
     loop_.add_busy(-1);
   }
 }
@@ -203,14 +211,17 @@ void ChannelCore::handle_payload(std::string_view payload) {
     protocol_error(os.str());
     return;
   }
-  auto it = pending_.find(id.as_uint());
-  if (it == pending_.end()) {
-    protocol_error("reply to unknown message id " + std::to_string(id.as_uint()));
+  const std::uint64_t n = id.as_uint();
+  ReplySlot* slot = nullptr;
+  if (n >= window_base_ && n - window_base_ < window_.size()) slot = window_[n - window_base_];
+  if (!slot) {
+    protocol_error("reply to unknown message id " + std::to_string(n));
     return;
   }
-  ReplySlot* slot = it->second;
-  pending_.erase(it);
-  if (!slot) return;  // the caller gave up waiting (cancelled or timed out)
+  window_[n - window_base_] = nullptr;
+  trim_window();
+  if (slot == abandoned()) return;  // the caller gave up waiting (cancelled or timed out)
+  --pending_;
   loop_.add_busy(-1);
   if (type.as_int() == 1) {
     slot->value = std::move(triple[2]);
@@ -260,12 +271,13 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   } else {
     stream_->close();
   }
-  auto pending = std::move(pending_);
-  pending_.clear();
+  auto window = std::move(window_);
+  window_.clear();
+  pending_ = 0;
   auto error = std::make_exception_ptr(ConnectionError("connection to " + peer_ + " lost: " + reason_));
   std::vector<ReplySlot*> waiting;
-  for (auto& [id, slot] : pending) {
-    if (!slot) continue;
+  for (ReplySlot* slot : window) {
+    if (!slot || slot == abandoned()) continue;
     slot->error = error;
     slot->done = true;
     loop_.add_busy(-1);

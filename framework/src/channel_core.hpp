@@ -6,7 +6,7 @@
 #include "uvmas/framework/channel.hpp"
 
 #include <deque>
-#include <unordered_map>
+#include <deque>
 
 namespace uvmas::detail {
 
@@ -35,7 +35,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Registers the reply slot of request `id`; until answered it counts as
   /// loop activity (Loop::busy) for quiescence checks.
   void register_slot(std::uint64_t id, ReplySlot* slot) {
-    pending_[id] = slot;
+    window_[id - window_base_] = slot;
+    ++pending_;
     loop_.add_busy(1);
   }
   void abandon(std::uint64_t id) noexcept;
@@ -61,7 +62,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   const Codec& codec() const noexcept { return codec_; }
   Loop& loop() const noexcept { return loop_; }
   std::string peer_name() const { return peer_; }
-  std::size_t pending() const noexcept { return pending_.size(); }
+  std::size_t pending() const noexcept { return pending_; }
   void add_close_callback(std::function<void(std::string_view)> cb) { close_callbacks_.push_back(std::move(cb)); }
 
   // -- StreamHandler ----------------------------------------------------------
@@ -84,7 +85,21 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   std::string peer_;
   std::string inbuf_;
   std::uint64_t next_id_ = 0;
-  std::unordered_map<std::uint64_t, ReplySlot*> pending_;  // nullptr = abandoned
+  // Reply slots by id: replies come back roughly in order, so a window
+  // indexed by `id - window_base_` beats a hash map. An entry is a waiting
+  // slot, `abandoned()` (drop a late reply quietly) or nullptr (answered, or
+  // an id whose request was never sent). Answered entries leave from the
+  // front; one long-outstanding request keeps 8 bytes per later id.
+  static ReplySlot* abandoned() noexcept { return reinterpret_cast<ReplySlot*>(alignof(ReplySlot)); }
+  std::deque<ReplySlot*> window_;
+  std::uint64_t window_base_ = 0;
+  std::size_t pending_ = 0;
+  void trim_window() noexcept {
+    while (!window_.empty() && window_.front() == nullptr) {
+      window_.pop_front();
+      ++window_base_;
+    }
+  }
   std::deque<Request> incoming_;
   IntrusiveList<ResumeSoon> recv_waiters_;
   IntrusiveList<ResumeSoon> drain_waiters_;

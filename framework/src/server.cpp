@@ -1,5 +1,6 @@
 #include "channel_core.hpp"
 #include "uvmas/core/error.hpp"
+#include "uvmas/core/log.hpp"
 #include "uvmas/framework/channel.hpp"
 
 #include <unordered_map>
@@ -18,7 +19,21 @@ struct Server::Impl {
   std::unique_ptr<Listener> listener;
 
   Impl(Loop& l, ClientConnected cb, ChannelOptions o)
-      : loop(l), on_client(std::move(cb)), options(std::move(o)), clients(l, "channel client task") {}
+      : loop(l), on_client(std::move(cb)), options(std::move(o)), clients(l, "channel client task") {
+    // A client task that ends because its peer went away ends normally; any
+    // protocol error on that connection was already logged by the channel.
+    clients.set_error_handler([](std::exception_ptr e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const ConnectionError&) {
+      } catch (const Cancelled&) {
+      } catch (const std::exception& ex) {
+        log(LogLevel::error, std::string("channel client task failed: ") + ex.what());
+      } catch (...) {
+        log(LogLevel::error, "channel client task failed with a non-standard exception");
+      }
+    });
+  }
 
   void accept(StreamPtr stream) {
     Channel ch = make_channel(std::move(stream), options);
