@@ -89,7 +89,27 @@ struct Conn {
 
 }  // namespace
 
-void raw_serve(Format format, const std::function<void(int)>& ready) {
+namespace {
+Value request_content(Payload payload) {
+  if (payload == Payload::echo) return Value("ping");
+  Array args;
+  args.emplace_back(1);
+  args.emplace_back(2);
+  Array call;
+  call.emplace_back("add");
+  call.emplace_back(Value(std::move(args)));
+  call.emplace_back(Value(Map{}));
+  return Value(std::move(call));
+}
+
+Value reply_content(Payload payload, Value& content) {
+  if (payload == Payload::echo) return std::move(content);
+  const Array& args = content.as_array()[1].as_array();
+  return Value(args[0].as_int() + args[1].as_int());
+}
+}  // namespace
+
+void raw_serve(Format format, Payload payload, const std::function<void(int)>& ready) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   Codec codec(format, std::make_shared<Serializers>());
@@ -101,8 +121,9 @@ void raw_serve(Format format, const std::function<void(int)>& ready) {
   struct Ctx {
     uv_loop_t* loop;
     Codec* codec;
+    Payload payload;
     std::unique_ptr<Conn> conn;
-  } ctx{&loop, &codec, nullptr};
+  } ctx{&loop, &codec, payload, nullptr};
   server.data = &ctx;
   uv_listen(reinterpret_cast<uv_stream_t*>(&server), 16, [](uv_stream_t* s, int) {
     auto* c = static_cast<Ctx*>(s->data);
@@ -111,13 +132,14 @@ void raw_serve(Format format, const std::function<void(int)>& ready) {
     uv_accept(s, reinterpret_cast<uv_stream_t*>(&c->conn->tcp));
     Conn* conn = c->conn.get();
     Codec* codec = c->codec;
-    conn->on_frame = [conn, codec](std::string_view payload) {
+    Payload kind = c->payload;
+    conn->on_frame = [conn, codec, kind](std::string_view payload) {
       Value msg = codec->decode(payload);
       Array reply;
       reply.reserve(3);
       reply.emplace_back(1);
       reply.emplace_back(std::move(msg.as_array()[1]));
-      reply.emplace_back(std::move(msg.as_array()[2]));
+      reply.emplace_back(reply_content(kind, msg.as_array()[2]));
       append_frame(conn->out, *codec, Value(std::move(reply)));
     };
     conn->start();
@@ -129,7 +151,7 @@ void raw_serve(Format format, const std::function<void(int)>& ready) {
   uv_run(&loop, UV_RUN_DEFAULT);
 }
 
-double raw_client(Format format, int port, Pattern p) {
+double raw_client(Format format, Payload payload, int port, Pattern p) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   Codec codec(format, std::make_shared<Serializers>());
@@ -144,7 +166,7 @@ double raw_client(Format format, int port, Pattern p) {
     msg.reserve(3);
     msg.emplace_back(0);
     msg.emplace_back(sent++);
-    msg.emplace_back("ping");
+    msg.emplace_back(request_content(payload));
     append_frame(conn.out, codec, Value(std::move(msg)));
   };
   conn.on_frame = [&](std::string_view payload) {
