@@ -36,3 +36,13 @@ TEST(Examples, TlsExampleExchangesMessages) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, RpcExampleAsksWhatThreePlusFourIs) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-rpc");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "What\u2019s 3 + 4? 7\n");
+}
+
+}  // namespace

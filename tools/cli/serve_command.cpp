@@ -1,0 +1,204 @@
+// `uvmas serve ADDR`: the interop test service of shared/INTEROP.md, served
+// on every accepted connection until `shutdown` is called or SIGTERM arrives.
+
+#include "commands.hpp"
+
+#include <uvmas/core/uv_handle.hpp>
+#include <uvmas/framework/rpc.hpp>
+
+#include <uv.h>
+
+#include <cmath>
+#include <coroutine>
+#include <iostream>
+#include <optional>
+
+namespace uvmas::cli {
+
+namespace {
+
+/// Resumes the awaiting coroutine after `seconds` (a one-shot libuv timer;
+/// destroying the awaiter, i.e. cancelling the task, closes the timer).
+struct Sleep {
+  Loop& loop;
+  double seconds;
+  detail::UvHandle<uv_timer_t> timer;
+  std::coroutine_handle<> waiter;
+
+  bool await_ready() const noexcept { return seconds <= 0; }
+  void await_suspend(std::coroutine_handle<> h) {
+    waiter = h;
+    timer.init(uv_timer_init, loop.uv(), this);
+    auto ms = static_cast<std::uint64_t>(std::ceil(seconds * 1000.0));
+    uv_timer_start(timer.get(), [](uv_timer_t* t) {
+      if (auto* self = detail::owner_of<Sleep>(t)) self->waiter.resume();
+    }, ms, 0);
+  }
+  void await_resume() const noexcept {}
+};
+
+Task<Value> sleep_then(Loop* loop, double seconds, Value result) {
+  // A named awaiter: GCC 12 destroys a temporary one holding a handle twice.
+  Sleep sleep{*loop, seconds, {}, {}};
+  co_await sleep;
+  co_return result;
+}
+
+Task<Value> call_back_mul(rpc::Proxy peer, Value x) { co_return co_await peer.call("cb_mul", x, 10); }
+
+std::string py_type(const Value& v) { return std::string(v.kind_name()); }
+
+[[noreturn]] void unsupported(const char* op, const Value& a, const Value& b) {
+  throw TypeError(std::string("unsupported operand type(s) for ") + op + ": '" + py_type(a) + "' and '" + py_type(b) +
+                  "'");
+}
+
+/// Python's `a + b` for the types the contract uses.
+Value py_add(const Value& a, const Value& b) {
+  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
+    std::int64_t r;
+    if (!__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
+    return Value(static_cast<double>(a.as_int()) + static_cast<double>(b.as_int()));
+  }
+  if (a.is_number() && b.is_number()) return Value(a.as_double() + b.as_double());
+  if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
+  if (a.is_bytes() && b.is_bytes()) {
+    Bytes r = a.as_bytes();
+    r.insert(r.end(), b.as_bytes().begin(), b.as_bytes().end());
+    return Value(std::move(r));
+  }
+  if (a.is_array() && b.is_array()) {
+    Array r = a.as_array();
+    r.insert(r.end(), b.as_array().begin(), b.as_array().end());
+    return Value(std::move(r));
+  }
+  unsupported("+", a, b);
+}
+
+/// Python's `a * b` for numbers.
+Value py_mul(const Value& a, const Value& b) {
+  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
+    std::int64_t r;
+    if (!__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
+    return Value(static_cast<double>(a.as_int()) * static_cast<double>(b.as_int()));
+  }
+  if (a.is_number() && b.is_number()) return Value(a.as_double() * b.as_double());
+  unsupported("*", a, b);
+}
+
+/// Set once: by `shutdown` or SIGTERM; wakes the main task.
+struct StopSignal {
+  ResumeSoon node;
+  bool stopped = false;
+  bool waiting = false;
+  Loop* loop = nullptr;
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    if (waiting) loop->call_soon(node);
+  }
+  bool await_ready() const noexcept { return stopped; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    node.handle = h;
+    waiting = true;
+  }
+  void await_resume() const noexcept {}
+};
+
+/// The INTEROP.md service.
+class TestService {
+ public:
+  rpc::Router router{"uvmas.serve.TestService"};
+  rpc::Router sub{"uvmas.serve.SubService"};
+
+  TestService(Loop& loop, StopSignal& stop) : loop_(loop), stop_(stop) {
+    router.expose("add", &py_add, {"a", "b"});
+    router.expose("echo", [](Value v) { return v; }, {"value"});
+    router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
+    Loop* l = &loop_;
+    router.expose(
+        "sleep",
+        [l](double seconds, std::optional<Value> result) {
+          return sleep_then(l, seconds, result ? std::move(*result) : Value());
+        },
+        {"seconds", "result"});
+    router.expose("big_list", [](std::int64_t n) {
+      Array out;
+      out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
+      for (std::int64_t i = 0; i < n; ++i) out.emplace_back(i);
+      return Value(std::move(out));
+    }, {"n"});
+    router.expose("get_sub", [this] { return sub.ref(); });
+    router.expose("call_back", &call_back_mul, {"proxy", "x"});
+    StopSignal* s = &stop_;
+    router.expose("shutdown", [s] {
+      // Stop after the reply is written, from the loop.
+      s->stop();
+      return std::string("bye");
+    });
+    // A real method that is deliberately not exposed (INTEROP's not_exposed check).
+    router.add_hidden("not_exposed");
+    router.add_sub("sub", sub);
+    sub.expose("mul", &py_mul, {"a", "b"});
+  }
+
+  /// Not callable remotely: exists so that calling it yields "is not exposed".
+  Value not_exposed() { return Value(); }
+
+ private:
+  Loop& loop_;
+  StopSignal& stop_;
+};
+
+struct SignalWatch {
+  detail::UvHandle<uv_signal_t> handle;
+};
+
+Task<> serve_until_stopped(Loop* loop, Server* server, StopSignal* stop) {
+  co_await *stop;
+  server->close();
+  // Let the last replies (the shutdown's "bye") reach the peers.
+  Sleep grace{*loop, 0.05, {}, {}};
+  co_await grace;
+}
+
+int run_serve(const std::string& address, const std::string& codec) {
+  Loop loop;
+  StopSignal stop;
+  stop.loop = &loop;
+  TestService service(loop, stop);
+  ChannelOptions options;
+  options.codec = format_from_string(codec);
+  std::unique_ptr<Server> server;
+  try {
+    server = rpc::start_server(loop, address, service.router, options);
+  } catch (const std::exception& e) {
+    std::cerr << "uvmas serve: " << e.what() << std::endl;
+    return 2;
+  }
+  detail::UvHandle<uv_signal_t> sigterm;
+  sigterm.init(uv_signal_init, loop.uv(), &stop);
+  uv_signal_start(sigterm.get(), [](uv_signal_t* h, int) {
+    if (auto* s = detail::owner_of<StopSignal>(h)) s->stop();
+  }, SIGTERM);
+  uv_unref(sigterm.handle());
+  std::cout << "READY " << server->address().url() << std::endl;
+  loop.run(serve_until_stopped(&loop, server.get(), &stop));
+  sigterm.close();
+  server.reset();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("serve", "Serve the interop test service (shared/INTEROP.md)");
+  auto address = std::make_shared<std::string>();
+  auto codec = std::make_shared<std::string>("json");
+  cmd->add_option("ADDR", *address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
+  cmd->add_option("--codec", *codec, "json, msgpack or msgpack_blosc")
+      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  cmd->callback([&action, address, codec] { action = [address, codec] { return run_serve(*address, *codec); }; });
+}
+
+}  // namespace uvmas::cli
