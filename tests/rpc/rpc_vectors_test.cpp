@@ -11,6 +11,8 @@
 #include <uvmas/core/error.hpp>
 #include <uvmas/framework/rpc.hpp>
 
+#include <uvmas/transports/connect.hpp>
+
 #include <gtest/gtest.h>
 
 namespace {
@@ -123,6 +125,137 @@ TEST_P(RpcVectors, UvmasAnswersTheRecordedRequestsWithTheRecordedReplies) {
     int checked = 0;
     loop.run(replay(loop, server->address(), frames, options.codec, &checked));
     EXPECT_GT(checked, 0) << name;
+    ++replayed;
+  }
+  EXPECT_EQ(replayed, 17);
+}
+
+// -- uvmas as the client: the recorded requests come out of the matching calls --
+
+Task<Value> ignore_remote(Task<Value> call) {
+  Value v;
+  try {
+    v = co_await std::move(call);
+  } catch (const RemoteException&) {
+  }
+  co_return v;
+}
+
+Task<> pipelined_call(rpc::Proxy p, int v, double delay) { co_await p.call("delayed_echo", v, delay); }
+
+/// Makes the calls the recorded aiomas client made for `name`.
+Task<> client_calls(Loop& loop, std::string address, Format format, std::string name) {
+  ChannelOptions options;
+  options.codec = format;
+  rpc::Router root("__main__.ClientSvc");
+  rpc::Router child("__main__.ChildSvc");
+  root.expose("cb_mul", [](int a, int b) { return a * b; });
+  child.expose("cb_mul", [](int a, int b) { return a * b + 1; });
+  root.add_sub("child", child);
+  rpc::Connection con = co_await rpc::open_connection(loop, address, options, root);
+  rpc::Proxy r = con.remote();
+  Array none;
+  Map no_kw;
+  if (name == "rpc_add") {
+    co_await r.call("add", 3, 4);
+  } else if (name == "rpc_kwargs") {
+    Map kw;
+    kw.emplace_back("a", 3);
+    kw.emplace_back("b", 4);
+    co_await r.call_kw("add", none, kw);
+  } else if (name == "rpc_mixed_args") {
+    Map kw;
+    kw.emplace_back("b", 4);
+    Array args{Value(3)};
+    co_await r.call_kw("add", args, kw);
+  } else if (name == "rpc_nested_class") {
+    co_await r["calc"].call("mul", 6, 7);
+  } else if (name == "rpc_nested_dict") {
+    co_await r["fns"].call("neg", 5);
+    co_await r["fns"]["deep"].call("sq", 9);
+  } else if (name == "rpc_unknown_method") {
+    co_await ignore_remote(r.call("nosuch"));
+  } else if (name == "rpc_unknown_nested") {
+    co_await ignore_remote(r["calc"].call("nosuch", 1));
+  } else if (name == "rpc_not_exposed") {
+    co_await ignore_remote(r.call("hidden"));
+  } else if (name == "rpc_value_error") {
+    co_await ignore_remote(r.call("fail_value", "boom"));
+  } else if (name == "rpc_type_error") {
+    co_await ignore_remote(r.call("add", 1));
+  } else if (name == "rpc_unserializable_return") {
+    co_await ignore_remote(r.call("bad_return"));
+  } else if (name == "rpc_coroutine") {
+    co_await r.call("slow_add", 1, 2);
+  } else if (name == "rpc_return_proxy") {
+    rpc::Proxy calc = co_await r.call<rpc::Proxy>("get_calc");
+    co_await calc.call("mul", 2, 3);
+  } else if (name == "rpc_return_root_proxy") {
+    rpc::Proxy self = co_await r.call<rpc::Proxy>("get_self");
+    co_await self.call("add", 1, 1);
+  } else if (name == "rpc_pass_proxy") {
+    co_await r.call("call_back", root, 4);
+  } else if (name == "rpc_pass_subservice_proxy") {
+    co_await r.call("call_back", child, 4);
+  } else if (name == "rpc_pipelined") {
+    TaskGroup group(loop);
+    group.spawn(pipelined_call(r, 0, 0.3));
+    group.spawn(pipelined_call(r, 1, 0.0));
+    group.spawn(pipelined_call(r, 2, 0.15));
+    co_await group.join();
+  } else {
+    ADD_FAILURE() << "no client calls for " << name;
+  }
+  co_await con.close();
+}
+
+/// The recorded server: checks what uvmas writes, answers with the recorded frames.
+Task<> fake_server(test::RawPeer* peer, std::vector<test::VectorFrame> frames, Format format, int* checked) {
+  const Codec raw(format);
+  for (const auto& f : frames) {
+    if (!f.from_client) {
+      peer->write(f.frame);
+      continue;
+    }
+    auto got = co_await peer->read_frame();
+    if (!got) {
+      ADD_FAILURE() << f.case_name << ": connection closed";
+      co_return;
+    }
+    if (format == Format::msgpack_blosc) {
+      Value mine = raw.decode(*got);
+      EXPECT_TRUE(mine == f.decoded) << f.case_name << ": " << mine << " vs " << f.decoded;
+    } else {
+      EXPECT_EQ(*got, f.frame.substr(4)) << f.case_name << ": " << raw.decode(*got);
+    }
+    ++*checked;
+  }
+}
+
+Task<> client_replay(Loop& loop, std::string address, std::unique_ptr<test::RawPeer>* peer,
+                     std::vector<test::VectorFrame> frames, Format format, std::string name, int* checked) {
+  TaskGroup group(loop);
+  group.spawn(client_calls(loop, address, format, name));
+  while (!*peer) co_await loop.yield();
+  group.spawn(fake_server(peer->get(), std::move(frames), format, checked));
+  co_await group.join();
+}
+
+TEST_P(RpcVectors, UvmasCallsProduceTheRecordedRequests) {
+  auto cases = test::load_vectors(GetParam());
+  int replayed = 0;
+  for (auto& [name, frames] : cases) {
+    if (name.rfind("rpc_", 0) != 0) continue;
+    Loop loop;
+    std::unique_ptr<test::RawPeer> peer;
+    auto listener = listen_stream(loop, Address::parse("tcp://127.0.0.1:0"),
+                                  [&peer](StreamPtr s) { peer = std::make_unique<test::RawPeer>(std::move(s)); });
+    int checked = 0;
+    loop.run(client_replay(loop, listener->address().url(), &peer, frames, format_from_string(GetParam()), name,
+                           &checked));
+    EXPECT_GT(checked, 0) << name;
+    peer.reset();
+    listener.reset();
     ++replayed;
   }
   EXPECT_EQ(replayed, 17);
