@@ -46,7 +46,16 @@ std::string check_content(const Value& content) {
 
 }  // namespace
 
+namespace {
+Task<> release_later(Loop* loop, std::shared_ptr<ConnectionState> state) {
+  co_await loop->yield();
+  state.reset();
+}
+}  // namespace
+
 Task<> ConnectionState::serve(ConnectionState* self, Request request) {
+  // Functions may keep proxies (hence the state) beyond the connection's own owner.
+  CallContext ctx{self->shared_from_this()};
   std::exception_ptr error;
   Value result;
   try {
@@ -54,7 +63,6 @@ Task<> ConnectionState::serve(ConnectionState* self, Request request) {
     std::string problem = check_content(content);
     if (!problem.empty()) throw TypeError(problem);
     if (!self->root) throw LookupError("this side serves no RPC service on this connection");
-    CallContext ctx{self->shared_from_this()};
     const Array& a = content.as_array();
     result = co_await self->root->dispatch(ctx, a[0].as_string(), a[1].as_array(), a[2].as_map());
   } catch (...) {
@@ -64,6 +72,12 @@ Task<> ConnectionState::serve(ConnectionState* self, Request request) {
     co_await request.fail(error);
   } else {
     co_await request.reply(std::move(result));
+  }
+  // Dropping the last reference here would destroy the state's task group from
+  // inside one of its own tasks: let the loop drop it after this task is gone.
+  if (ctx.connection.use_count() == 1) {
+    Loop& loop = self->channel.loop();
+    loop.spawn(release_later(&loop, std::move(ctx.connection)));
   }
 }
 

@@ -200,3 +200,29 @@ TEST(Rpc, MalformedContentGetsAnExceptionAndTheConnectionStaysUsable) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Rpc, AClientLeavingDuringASlowCallLeavesTheServerServingOthers) {
+  with_server([](Loop& loop, std::string addr) -> Task<> {
+    {
+      ChannelOptions options = rpc::rpc_options(ChannelOptions{});  // not inside co_await (GCC 12)
+      Channel raw = co_await open_connection(loop, addr, options);
+      TaskGroup group(loop);
+      auto slow = [](Channel ch) -> Task<> {
+        Value content = Value::array({"slow_add", Value::array({1, 2, 100}), Value::map({})});
+        co_await ch.send(std::move(content));
+      };
+      group.spawn(slow(raw));
+      for (int i = 0; i < 10; ++i) co_await loop.yield();
+      raw.abort("client leaves");
+      co_await group.cancel_and_wait();
+    }
+    for (int i = 0; i < 300; ++i) co_await loop.yield();
+    rpc::Connection con = co_await rpc::open_connection(loop, addr);
+    EXPECT_EQ(co_await con.remote().call<int>("add", 1, 2), 3);
+    co_await con.close();
+  });
+}
+
+}  // namespace
