@@ -2,11 +2,17 @@
 /// Task<T>: the one awaitable currency of uvmas.
 ///
 /// A lazy coroutine: nothing runs until the task is awaited (or handed to
-/// `Loop::run` / `TaskGroup::spawn`). Completion resumes the awaiter by
-/// symmetric transfer, so long chains of synchronously completing tasks do
-/// not grow the stack. Exceptions propagate to the awaiter. Move-only; the
-/// destructor destroys the frame, which is also how a suspended task is
-/// cancelled (every leaf awaiter of uvmas deregisters itself when destroyed).
+/// `Loop::run` / `TaskGroup::spawn`). Exceptions propagate to the awaiter.
+/// Move-only; the destructor destroys the frame, which is also how a
+/// suspended task is cancelled (every leaf awaiter of uvmas deregisters
+/// itself when destroyed).
+///
+/// Resumption: awaiting starts the child with a plain resume(); a child that
+/// finishes before suspending hands control straight back (await_suspend
+/// returns false), so a loop over a million synchronously completing tasks
+/// uses constant stack even where the compiler does not turn symmetric
+/// transfer into a tail call (-O0, ASan). A child that suspended first
+/// resumes its awaiter by symmetric transfer when it completes.
 
 #include <coroutine>
 #include <exception>
@@ -23,6 +29,8 @@ namespace detail {
 
 struct PromiseBase {
   std::coroutine_handle<> continuation_ = std::noop_coroutine();
+  /// True while the awaiter's await_suspend is still running this task.
+  bool started_inline_ = false;
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
 
@@ -30,7 +38,11 @@ struct PromiseBase {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
-      return h.promise().continuation_;
+      PromiseBase& p = h.promise();
+      // Finished without ever suspending: return to await_suspend, which
+      // lets the awaiter continue without suspending.
+      if (p.started_inline_) return std::noop_coroutine();
+      return p.continuation_;
     }
     void await_resume() const noexcept {}
   };
@@ -99,9 +111,13 @@ class [[nodiscard]] Task {
   struct Awaiter {
     std::coroutine_handle<promise_type> h_;
     bool await_ready() const noexcept { return !h_ || h_.done(); }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) const noexcept {
-      h_.promise().continuation_ = awaiting;
-      return h_;
+    bool await_suspend(std::coroutine_handle<> awaiting) const {
+      auto& p = h_.promise();
+      p.continuation_ = awaiting;
+      p.started_inline_ = true;
+      h_.resume();
+      p.started_inline_ = false;
+      return !h_.done();  // false: it already finished, continue at once
     }
     T await_resume() const { return h_.promise().take(); }
   };
