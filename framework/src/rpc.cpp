@@ -12,10 +12,13 @@ namespace detail {
 /// requests in progress (one per request, so a slow call blocks nothing).
 struct ConnectionState final : RequestHandler, std::enable_shared_from_this<ConnectionState> {
   ConnectionState(Channel ch, Router* r) : channel(std::move(ch)), root(r), tasks(channel.loop(), "rpc request") {}
+  // In-process (loopback_connection): no channel; calls dispatch to `root` directly.
+  ConnectionState(Loop& loop, Router* r, std::string name)
+      : root(r), tasks(loop, "rpc request"), loopback_origin(std::move(name)) {}
   ~ConnectionState() {
-    channel.set_request_handler(nullptr);
+    if (channel) channel.set_request_handler(nullptr);
     tasks.cancel();
-    if (!channel.closed()) channel.abort("rpc connection dropped");
+    if (channel && !channel.closed()) channel.abort("rpc connection dropped");
   }
 
   void on_request(Request request) override { tasks.spawn(serve(this, std::move(request))); }
@@ -27,6 +30,7 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
   TaskGroup tasks;
   ResumeSoon closed_waiter;
   bool waiting = false;
+  std::string loopback_origin;
 };
 
 namespace {
@@ -120,10 +124,39 @@ namespace {
 Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value content) {
   co_return co_await state->channel.send(std::move(content));
 }
+
+// Keeps the loop "busy" while an in-process call runs (quiescence checks).
+struct BusyGuard {
+  Loop& loop;
+  explicit BusyGuard(Loop& l) : loop(l) { loop.add_busy(1); }
+  ~BusyGuard() { loop.add_busy(-1); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+};
+
+// The arguments are already the callee's own copies (Values are deep-copied
+// values), so nothing is shared with the caller, as after a decode.
+Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
+  if (!state->root) throw ConnectionError("in-process connection to " + state->loopback_origin + " is closed");
+  BusyGuard busy(state->tasks.loop());
+  std::exception_ptr error;
+  Value result;
+  try {
+    CallContext ctx{state};
+    result = co_await state->root->dispatch(ctx, path, args, kwargs);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) throw RemoteException(state->loopback_origin, remote_traceback_text(error));
+  co_return result;
+}
+
+Task<> done() { co_return; }
 }  // namespace
 
 Task<Value> Proxy::call_value(std::string_view name, Array args, Map kwargs) const {
   if (!state_) throw ConnectionError("proxy is not bound to a connection");
+  if (!state_->channel) return call_loopback(state_, join(name), std::move(args), std::move(kwargs));
   Array content;
   content.reserve(3);
   content.emplace_back(join(name));
@@ -179,6 +212,7 @@ Task<Value> Router::dispatch(const CallContext& ctx, const std::string& path, co
     std::string component = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (!node) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
     auto it = node->entries_.find(component);
+    if (it == node->entries_.end() && node->resolver_) return node->resolver_(ctx, path, start, args, kwargs);
     if (it == node->entries_.end()) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
     if (it->second.hidden) throw LookupError("\"" + node->qualname_ + "." + component + "\" is not exposed");
     found = &it->second;
@@ -200,7 +234,18 @@ Task<Value> Router::dispatch(const CallContext& ctx, const std::string& path, co
 
 Channel Connection::channel() const { return state_->channel; }
 
-Task<> Connection::close() { return state_->channel.close(); }
+Task<> Connection::close() {
+  if (!state_->channel) {
+    state_->root = nullptr;
+    state_->tasks.cancel();
+    return done();
+  }
+  return state_->channel.close();
+}
+
+Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
+  return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin)));
+}
 
 ChannelOptions rpc_options(ChannelOptions options) {
   options.extra_serializers.emplace_back(proxy_type);

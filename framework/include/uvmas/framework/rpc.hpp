@@ -294,6 +294,16 @@ class Router {
   /// Records a name that exists but is not exposed (like a plain Python method).
   Router& add_hidden(std::string name);
 
+  /// Resolves the rest of a path that names nothing registered here: gets the
+  /// full path and the offset of the first unresolved component. Lets a
+  /// container serve a million agents under `agents/<id>` without an entry each.
+  using Resolver = std::function<Task<Value>(const CallContext&, const std::string& path, std::size_t start,
+                                             const Array& args, const Map& kwargs)>;
+  Router& set_resolver(Resolver resolver) {
+    resolver_ = std::move(resolver);
+    return *this;
+  }
+
   /// The router path: "" for a root, "calc", "fns/deep" for sub-routers.
   std::string path() const;
   const std::string& qualname() const noexcept { return qualname_; }
@@ -323,6 +333,7 @@ class Router {
   std::string name_;
   const Router* parent_ = nullptr;
   std::map<std::string, Entry, std::less<>> entries_;
+  Resolver resolver_;
 };
 
 /// A connection with RPC on top: calls go out through `remote()`, requests
@@ -360,6 +371,14 @@ std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Route
 Connection make_connection(Channel channel, Router* root);
 /// `options` with the proxy serializer appended (what every RPC connection uses).
 ChannelOptions rpc_options(ChannelOptions options);
+
+/// A connection to `root` inside this process (a container calling its own
+/// agents): calls on remote() dispatch to the router directly, with no socket
+/// and no encoding. As over a socket, a failure arrives as RemoteException
+/// (origin `origin`), proxies among arguments and results call back the same
+/// way, and every call counts in Loop::add_busy while in flight. After
+/// close(), calls fail with ConnectionError. The router must outlive the use.
+Connection loopback_connection(Loop& loop, Router& root, std::string origin);
 
 // -- inline definitions -------------------------------------------------------
 
