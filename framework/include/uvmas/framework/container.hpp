@@ -1,0 +1,174 @@
+#pragma once
+/// Agent containers (aiomas.agent.Container): an RPC server whose root exposes
+/// `validate_aid(aid)` and the agents under `agents/<id>/...`, the outgoing
+/// connections its agents open with `connect(url)`, a clock, and the tasks of
+/// its agents, all closed by `shutdown()`.
+///
+/// \code
+/// auto c = uvmas::Container::create("tcp://localhost:5555");  // owns its loop
+/// auto& a = c->spawn<TestAgent>();                              // id "0"
+/// c->run(a.run("tcp://localhost:5556/0"));
+/// c->run(c->shutdown());
+/// \endcode
+/// Several containers can share one loop: `Container::create(loop, addr, options)`.
+
+#include <uvmas/clocks/clock.hpp>
+#include <uvmas/clocks/external_clock.hpp>
+#include <uvmas/core/task_group.hpp>
+#include <uvmas/framework/agent.hpp>
+#include <uvmas/framework/channel.hpp>
+#include <uvmas/framework/rpc.hpp>
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace uvmas {
+
+/// Settings of a container; they apply to its server and to every outgoing connection.
+struct ContainerOptions {
+  /// The codec (both sides must agree).
+  Format codec = Format::json;
+  /// Extension type names after the date (aiomas's extra_serializers): typeid 0
+  /// is always the date ("datetime"), these get 1..m, agent references m+1.
+  std::vector<std::string> extra_serializers;
+  /// A clock to use (not owned; must outlive the container). Without one the
+  /// container owns a WallClock, or an ExternalClock if `external_clock`.
+  Clock* clock = nullptr;
+  /// Own an ExternalClock (time set by `set_time`, e.g. by mosaik) instead of a WallClock.
+  bool external_clock = false;
+  /// TLS (one context serves both the server and outgoing connections) and other transport settings.
+  TransportOptions transport;
+  /// The receive limit for one frame.
+  std::size_t max_frame_size = default_max_frame_size;
+};
+
+/// An agent URL taken apart (§8.2): `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
+struct AgentUrl {
+  /// The container's transport address, spelled as in the URL ("tcp://localhost:5555");
+  /// also the key of the outgoing-connection cache.
+  std::string container;
+  /// The agent id (never empty; may contain `/`, which then fails validate_aid).
+  std::string aid;
+
+  /// Parses an agent URL. Throws ValueError naming the problem (unknown
+  /// scheme, missing port, missing `[..]` around a socket path, empty id).
+  static AgentUrl parse(std::string_view url);
+  /// True if `url` parses as an agent URL (has a non-empty id after the address).
+  static bool is_agent_url(std::string_view url) noexcept;
+};
+
+/// An agent container. Create with `create`; not copyable or movable.
+class Container {
+ public:
+  /// A container on `loop` listening on `address` ("tcp://host:port" (port 0:
+  /// any), "ipc://[path]", "local://queue"). Throws ConnectionError (address in
+  /// use, ...) or std::invalid_argument (bad address) at once.
+  static std::unique_ptr<Container> create(Loop& loop, std::string_view address, ContainerOptions options);
+  static std::unique_ptr<Container> create(Loop& loop, std::string_view address);
+  /// Same, with a loop of its own (run work on it with `run()`), as aiomas's
+  /// `Container.create(addr)`.
+  static std::unique_ptr<Container> create(std::string_view address, ContainerOptions options);
+  static std::unique_ptr<Container> create(std::string_view address);
+
+  /// Closes everything at once (prefer `co_await shutdown()` first).
+  ~Container();
+  Container(const Container&) = delete;
+  Container& operator=(const Container&) = delete;
+
+  /// Creates an agent `T(*this, args...)` owned by the container; it gets the next id.
+  template <class T, class... Args>
+  T& spawn(Args&&... args) {
+    auto agent = std::make_unique<T>(*this, std::forward<Args>(args)...);
+    T& ref = *agent;
+    owned_.push_back(std::move(agent));
+    return ref;
+  }
+
+  /// Connects to the agent at `url` (§8.3): reuses the cached connection to its
+  /// container (or opens one, serving our agents on it so the peer can call
+  /// back), checks the agent exists (validate_aid) and returns its proxy.
+  /// Agents of this container are called in-process (no socket). Throws
+  /// ValueError (bad URL), ConnectionError (cannot connect, or
+  /// `Agent "<aid>" does not exist in Container(<addr>)`).
+  Task<AgentProxy> connect(std::string_view url);
+
+  /// Stops listening, closes every connection (pending calls fail with
+  /// ConnectionError), cancels every task of `tasks()` and, for a clock the
+  /// container owns, every timer. Idempotent.
+  Task<> shutdown();
+
+  /// The container's base URL, ending in "/": `tcp://host:port/` (host as given;
+  /// a wildcard host becomes this machine's name), `ipc://[path]/`, `local://queue/`.
+  const std::string& base_url() const noexcept { return base_url_; }
+  /// The agent with id `aid`, or nullptr.
+  Agent* agent(std::string_view aid) const noexcept;
+  /// Number of agents registered so far (the next id).
+  std::size_t size() const noexcept { return agents_.size(); }
+
+  Loop& loop() const noexcept { return *loop_; }
+  Clock& clock() const noexcept { return *clock_; }
+  /// The clock as an ExternalClock, or nullptr if it is not one.
+  ExternalClock* external_clock() const noexcept;
+  /// The agents' background tasks: `tasks().spawn(agent.run())`; cancelled by shutdown().
+  TaskGroup& tasks() noexcept { return tasks_; }
+  /// The RPC root (validate_aid, agents/...).
+  rpc::Router& router() noexcept { return root_; }
+  /// The channel options of the server and of outgoing connections (without the proxy type).
+  const ChannelOptions& channel_options() const noexcept { return channel_options_; }
+  /// Number of open connections: accepted ones and outgoing ones.
+  std::size_t incoming_connections() const noexcept;
+  std::size_t outgoing_connections() const noexcept { return outgoing_.size(); }
+
+  /// Runs the container's loop until `task` completes (Loop::run).
+  template <class T>
+  T run(Task<T> task) {
+    return loop_->run(std::move(task));
+  }
+
+  /// Use create(); the key keeps construction inside this class.
+  class Key {
+    friend class Container;
+    Key() = default;
+  };
+  Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address, ContainerOptions options);
+
+ private:
+  friend class Agent;
+
+ public:
+  /// (Internal) one cached outgoing connection.
+  struct Outgoing;
+
+ private:
+  std::size_t register_agent(Agent* agent);
+  void unregister_agent(std::size_t index) noexcept;
+  Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
+                             const Array& args, const Map& kwargs);
+  static Task<AgentProxy> connect_to(Container* self, std::string url);
+  static Task<rpc::Connection> connection_to(Container* self, std::string key);
+  void close_all() noexcept;
+
+  std::unique_ptr<Loop> owned_loop_;  // first: destroyed last
+  Loop* loop_;
+  std::unique_ptr<Clock> owned_clock_;
+  Clock* clock_;
+  ChannelOptions channel_options_;
+  rpc::Router root_{"aiomas.agent.Container"};
+  rpc::Router agents_router_{"aiomas.rpc.ServiceDict"};
+  std::vector<Agent*> agents_;
+  std::vector<std::unique_ptr<Agent>> owned_;
+  std::unique_ptr<Server> server_;
+  std::string base_url_;
+  rpc::Connection loopback_;
+  bool loopback_open_ = false;
+  std::map<std::string, std::shared_ptr<Outgoing>, std::less<>> outgoing_;
+  TaskGroup tasks_;
+  bool shut_down_ = false;
+};
+
+}  // namespace uvmas

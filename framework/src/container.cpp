@@ -1,0 +1,330 @@
+#include "uvmas/framework/container.hpp"
+
+#include "uvmas/clocks/external_clock.hpp"
+#include "uvmas/clocks/wall_clock.hpp"
+#include "uvmas/core/error.hpp"
+#include "uvmas/core/intrusive_list.hpp"
+
+#include <uv.h>
+
+#include <charconv>
+
+namespace uvmas {
+
+// -- agent URLs -----------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void bad_url(std::string_view url, const std::string& why) {
+  throw ValueError("invalid agent URL '" + std::string(url) + "': " + why +
+                   " (expected tcp://host:port/id, ipc://[path]/id or local://queue/id)");
+}
+
+// The agent id after the container part; aiomas refuses an empty one.
+std::string take_aid(std::string_view url, std::string_view rest) {
+  if (rest.empty()) bad_url(url, "the agent id is empty");
+  return std::string(rest);
+}
+
+}  // namespace
+
+AgentUrl AgentUrl::parse(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) bad_url(url, "no scheme");
+  std::string_view scheme = url.substr(0, sep);
+  std::string_view rest = url.substr(sep + 3);
+  AgentUrl out;
+  if (scheme == "tcp") {
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) bad_url(url, "no agent id after host:port");
+    std::string_view host_port = rest.substr(0, slash);
+    auto colon = host_port.rfind(':');
+    if (colon == std::string_view::npos) bad_url(url, "no port");
+    std::string_view host = host_port.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string_view port_text = host_port.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535)
+      bad_url(url, "port '" + std::string(port_text) + "' is not a number from 0 to 65535");
+    if (host.empty()) bad_url(url, "no host");
+    out.container = "tcp://" + std::string(host) + ":" + std::to_string(port);
+    out.aid = take_aid(url, rest.substr(slash + 1));
+  } else if (scheme == "ipc") {
+    if (rest.empty() || rest.front() != '[') bad_url(url, "the socket path must be in [..]");
+    auto close = rest.find("]/");
+    if (close == std::string_view::npos) bad_url(url, "no ']/' after the socket path");
+    out.container = "ipc://[" + std::string(rest.substr(1, close - 1)) + "]";
+    out.aid = take_aid(url, rest.substr(close + 2));
+  } else if (scheme == "local") {
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) bad_url(url, "no agent id after the queue id");
+    if (slash == 0) bad_url(url, "the queue id is empty");
+    out.container = "local://" + std::string(rest.substr(0, slash));
+    out.aid = take_aid(url, rest.substr(slash + 1));
+  } else {
+    bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+  }
+  return out;
+}
+
+bool AgentUrl::is_agent_url(std::string_view url) noexcept {
+  try {
+    (void)parse(url);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// -- Container --------------------------------------------------------------------
+
+/// One cached outgoing connection (or one being opened: later connects wait for it).
+struct Container::Outgoing {
+  Outgoing() = default;
+  rpc::Connection connection;
+  bool ready = false;
+  std::exception_ptr error;
+  detail::IntrusiveList<ResumeSoon> waiters;
+  /// Agents already validated on this connection: aid -> class name (as aiomas caches proxies).
+  std::map<std::string, std::string, std::less<>> validated;
+
+  bool closed() const { return ready && connection.channel().closed(); }
+  void wake(Loop& loop) {
+    while (ResumeSoon* w = waiters.pop_front()) loop.call_soon(*w);
+  }
+};
+
+namespace {
+
+struct WaitIn {
+  detail::IntrusiveList<ResumeSoon>& list;
+  ResumeSoon node;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    node.handle = h;
+    list.push_back(node);
+  }
+  void await_resume() const noexcept {}
+};
+
+std::string host_name() {
+  char buf[256];
+  std::size_t size = sizeof buf;
+  if (uv_os_gethostname(buf, &size) != 0) return "localhost";
+  return std::string(buf, size);
+}
+
+std::string base_url_of(const Address& a) {
+  switch (a.kind) {
+    case Address::Kind::tcp: {
+      // aiomas replaces a wildcard host by the machine's name (socket.getfqdn()).
+      std::string host = a.host;
+      if (host.empty() || host == "0.0.0.0" || host == "::") host = host_name();
+      return "tcp://" + host + ":" + std::to_string(a.port) + "/";
+    }
+    case Address::Kind::unix_socket:
+      return "ipc://[" + a.path + "]/";
+    case Address::Kind::local:
+      return "local://" + a.path + "/";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Container> Container::create(Loop& loop, std::string_view address, ContainerOptions options) {
+  return std::make_unique<Container>(Key{}, nullptr, loop, address, std::move(options));
+}
+
+std::unique_ptr<Container> Container::create(Loop& loop, std::string_view address) {
+  return create(loop, address, ContainerOptions{});
+}
+
+std::unique_ptr<Container> Container::create(std::string_view address, ContainerOptions options) {
+  auto loop = std::make_unique<Loop>();
+  Loop& l = *loop;
+  return std::make_unique<Container>(Key{}, std::move(loop), l, address, std::move(options));
+}
+
+std::unique_ptr<Container> Container::create(std::string_view address) {
+  return create(address, ContainerOptions{});
+}
+
+Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
+                     ContainerOptions options)
+    : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
+  if (options.clock) {
+    clock_ = options.clock;
+  } else {
+    if (options.external_clock) {
+      owned_clock_ = std::make_unique<ExternalClock>(loop);
+    } else {
+      owned_clock_ = std::make_unique<WallClock>(loop);
+    }
+    clock_ = owned_clock_.get();
+  }
+  channel_options_.codec = options.codec;
+  // PROTOCOL.md §5.1: the date is typeid 0, the user's types 1..m; rpc appends the proxy type (m+1).
+  channel_options_.extra_serializers.emplace_back(datetime_type_name);
+  for (auto& s : options.extra_serializers) channel_options_.extra_serializers.push_back(std::move(s));
+  channel_options_.transport = std::move(options.transport);
+  channel_options_.max_frame_size = options.max_frame_size;
+
+  root_.expose(
+      "validate_aid",
+      [this](Value aid) -> Value {
+        Agent* a = aid.is_string() ? agent(aid.as_string()) : nullptr;
+        return a ? Value(a->type_name()) : Value();
+      },
+      {"aid"});
+  root_.add_sub("agents", agents_router_);
+  agents_router_.set_resolver([this](const rpc::CallContext& ctx, const std::string& path, std::size_t start,
+                                     const Array& args, const Map& kwargs) {
+    return dispatch_agent(ctx, path, start, args, kwargs);
+  });
+
+  server_ = rpc::start_server(loop, address, root_, channel_options_);
+  base_url_ = base_url_of(server_->address());
+  loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin());
+  loopback_open_ = true;
+}
+
+Container::~Container() { close_all(); }
+
+void Container::close_all() noexcept {
+  shut_down_ = true;
+  tasks_.cancel();
+  server_.reset();
+  for (auto& [key, out] : outgoing_)
+    if (out->ready && !out->connection.channel().closed()) out->connection.channel().abort("container shut down");
+  outgoing_.clear();
+  if (loopback_open_) {
+    // close() of an in-process connection takes effect at once; the task only signals that.
+    Task<> closing = loopback_.close();
+    loopback_open_ = false;
+  }
+  owned_.clear();
+}
+
+ExternalClock* Container::external_clock() const noexcept { return dynamic_cast<ExternalClock*>(clock_); }
+
+std::size_t Container::incoming_connections() const noexcept { return server_ ? server_->connections() : 0; }
+
+std::size_t Container::register_agent(Agent* agent) {
+  agents_.push_back(agent);
+  return agents_.size() - 1;
+}
+
+void Container::unregister_agent(std::size_t index) noexcept {
+  if (index < agents_.size()) agents_[index] = nullptr;
+}
+
+Agent* Container::agent(std::string_view aid) const noexcept {
+  // Ids are str(i): no sign, no leading zeros.
+  if (aid.empty() || (aid.size() > 1 && aid.front() == '0')) return nullptr;
+  std::size_t i = 0;
+  auto [end, ec] = std::from_chars(aid.data(), aid.data() + aid.size(), i);
+  if (ec != std::errc() || end != aid.data() + aid.size() || i >= agents_.size()) return nullptr;
+  return agents_[i];
+}
+
+Task<Value> Container::dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
+                                      const Array& args, const Map& kwargs) {
+  std::size_t slash = path.find('/', start);
+  std::string aid = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+  Agent* a = agent(aid);
+  if (!a) throw LookupError("Name \"" + aid + "\" not found in \"" + path.substr(0, start - 1) + "\"");
+  return a->dispatch(ctx, path, slash == std::string::npos ? std::string::npos : slash + 1, args, kwargs);
+}
+
+Task<AgentProxy> Container::connect(std::string_view url) { return connect_to(this, std::string(url)); }
+
+namespace {
+// Marks a connection attempt that ended without a connection (failed or the
+// opening task was cancelled) so that tasks waiting for it go on.
+struct OpeningGuard {
+  std::shared_ptr<Container::Outgoing> out;
+  Loop& loop;
+  ~OpeningGuard() {
+    if (!out->ready && !out->error) out->error = std::make_exception_ptr(ConnectionError("connecting was cancelled"));
+    out->wake(loop);
+  }
+};
+}  // namespace
+
+Task<rpc::Connection> Container::connection_to(Container* self, std::string key) {
+  for (;;) {
+    if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
+    auto it = self->outgoing_.find(key);
+    if (it == self->outgoing_.end()) break;
+    std::shared_ptr<Outgoing> out = it->second;
+    // A dead connection (or a failed attempt) is evicted; aiomas keeps it and fails every call.
+    if (out->error || out->closed()) {
+      self->outgoing_.erase(it);
+      break;
+    }
+    if (out->ready) co_return out->connection;
+    co_await WaitIn{out->waiters, {}};
+    if (out->error) std::rethrow_exception(out->error);
+  }
+  auto out = std::make_shared<Outgoing>();
+  self->outgoing_[key] = out;
+  OpeningGuard guard{out, *self->loop_};
+  std::exception_ptr error;
+  try {
+    out->connection = co_await rpc::open_connection(*self->loop_, key, self->channel_options_, self->root_);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) {
+    out->error = error;
+    std::rethrow_exception(error);
+  }
+  out->ready = true;
+  co_return out->connection;
+}
+
+Task<AgentProxy> Container::connect_to(Container* self, std::string url) {
+  AgentUrl u = AgentUrl::parse(url);
+  if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
+  std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container + ")";
+  if (u.container + "/" == self->base_url_) {
+    // One of our own agents: called in-process, no socket.
+    Agent* a = self->agent(u.aid);
+    if (!a) throw ConnectionError(missing);
+    co_return AgentProxy(self->loopback_.remote()["agents"][u.aid], a->type_name(), url);
+  }
+  rpc::Connection con = co_await connection_to(self, u.container);
+  auto it = self->outgoing_.find(u.container);
+  std::shared_ptr<Outgoing> out = it != self->outgoing_.end() ? it->second : nullptr;
+  std::string class_name;
+  auto cached = out ? out->validated.find(u.aid) : decltype(out->validated)::iterator{};
+  if (out && cached != out->validated.end()) {
+    class_name = cached->second;
+  } else {
+    Value name = co_await con.remote().call("validate_aid", u.aid);
+    if (name.is_null()) throw ConnectionError(missing);
+    class_name = name.is_string() ? name.as_string() : "Agent";
+    if (out) out->validated.emplace(u.aid, class_name);
+  }
+  co_return AgentProxy(con.remote()["agents"][u.aid], class_name, url);
+}
+
+Task<> Container::shutdown() {
+  if (shut_down_) co_return;
+  shut_down_ = true;
+  // Nothing below destroys a connection or task synchronously, so shutdown()
+  // may be called from an agent's own request handler or task.
+  if (server_) co_await server_->shutdown();
+  for (auto& [key, out] : outgoing_)
+    if (out->ready && !out->connection.channel().closed()) out->connection.channel().abort("container shut down");
+  if (loopback_open_) {
+    loopback_open_ = false;
+    co_await loopback_.close();
+  }
+  if (owned_clock_) owned_clock_->cancel_all();
+  co_await tasks_.cancel_and_wait();
+}
+
+}  // namespace uvmas
