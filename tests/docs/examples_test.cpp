@@ -46,3 +46,16 @@ TEST(Examples, RpcExampleAsksWhatThreePlusFourIs) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, AgentsExampleGreetsAndCallsTheOtherAgent) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-agents");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "Ohai, I am TestAgent('tcp://localhost:5555/0')\n"
+            "Ohai, I am TestAgent('tcp://localhost:5555/1')\n"
+            "TestAgent('tcp://localhost:5555/0') got 42 from TestAgentProxy('tcp://localhost:5555/1')\n");
+}
+
+}  // namespace

@@ -1,0 +1,31 @@
+// aiomas README, example 3 (agent layer), in uvmas: two agents in one
+// container; agent 0 connects to agent 1 and calls its exposed service().
+
+#include <uvmas/framework/container.hpp>
+
+#include <iostream>
+
+class TestAgent : public uvmas::Agent {
+ public:
+  explicit TestAgent(uvmas::Container& c) : Agent(c) {
+    std::cout << "Ohai, I am " << *this << "\n";
+    expose("service", &TestAgent::service);
+  }
+
+  uvmas::Task<> run(std::string addr) {
+    auto remote = co_await container().connect(addr);
+    int ret = co_await remote.call<int>("service", 42);
+    std::cout << *this << " got " << ret << " from " << remote << "\n";
+  }
+
+  int service(int value) { return value; }
+};
+
+int main() {
+  auto c = uvmas::Container::create("tcp://localhost:5555");
+  auto& a = c->spawn<TestAgent>();
+  auto& b = c->spawn<TestAgent>();
+  c->run(a.run(b.addr()));
+  c->run(c->shutdown());
+  return 0;
+}
