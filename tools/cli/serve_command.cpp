@@ -2,6 +2,7 @@
 // on every accepted connection until `shutdown` is called or SIGTERM arrives.
 
 #include "commands.hpp"
+#include "tls_flags.hpp"
 
 #include <uvmas/core/uv_handle.hpp>
 #include <uvmas/framework/rpc.hpp>
@@ -162,7 +163,7 @@ Task<> serve_until_stopped(Loop* loop, Server* server, StopSignal* stop) {
   co_await grace;
 }
 
-int run_serve(const std::string& address, const std::string& codec) {
+int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
   Loop loop;
   StopSignal stop;
   stop.loop = &loop;
@@ -171,6 +172,7 @@ int run_serve(const std::string& address, const std::string& codec) {
   options.codec = format_from_string(codec);
   std::unique_ptr<Server> server;
   try {
+    tls.apply(options);
     server = rpc::start_server(loop, address, service.router, options);
   } catch (const std::exception& e) {
     std::cerr << "uvmas serve: " << e.what() << std::endl;
@@ -198,7 +200,11 @@ void add_serve_command(CLI::App& app, Action& action) {
   cmd->add_option("ADDR", *address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
   cmd->add_option("--codec", *codec, "json, msgpack or msgpack_blosc")
       ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
-  cmd->callback([&action, address, codec] { action = [address, codec] { return run_serve(*address, *codec); }; });
+  auto tls = std::make_shared<TlsFlags>();
+  tls->add_to(cmd);
+  cmd->callback([&action, address, codec, tls] {
+    action = [address, codec, tls] { return run_serve(*address, *codec, *tls); };
+  });
 }
 
 }  // namespace uvmas::cli
