@@ -81,6 +81,17 @@ TEST(TlsCli, ServeWithTlsFlagsAnswersATlsClientAndRefusesMissingFiles) {
     std::string addr = ready.substr(6);
     rpc::Connection con = co_await rpc::open_connection(l, addr, tls_options(Format::json, "ca", "client"));
     EXPECT_EQ(co_await con.remote().call<int>("add", 3, 4), 7);
+    // uvmas call with the client's certificate works; without TLS it fails with exit 2.
+    std::string flags = " --tls-ca " + cert_path("ca.pem") + " --tls-cert " + cert_path("client.pem") +
+                        " --tls-key " + cert_path("client.key");
+    auto good = test::run_process(test::bin_dir() + "/uvmas call " + addr + " add 3 4" + flags);
+    EXPECT_EQ(good.exit_code, 0);
+    EXPECT_EQ(good.out, "7\n");
+    auto untrusted = test::run_process(test::bin_dir() + "/uvmas call " + addr + " add 3 4 --tls-ca " +
+                                       cert_path("other-ca.pem") + " --tls-cert " + cert_path("client.pem") +
+                                       " --tls-key " + cert_path("client.key") + " 2>&1");
+    EXPECT_EQ(untrusted.exit_code, 2);
+    EXPECT_NE(untrusted.out.find("not trusted"), std::string::npos) << untrusted.out;
     EXPECT_EQ(co_await con.remote().call<std::string>("shutdown"), "bye");
     co_return co_await c.wait();
   };

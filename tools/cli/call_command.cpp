@@ -2,6 +2,7 @@
 // result is printed as JSON. Exit 1 on a remote exception, 2 on connection trouble.
 
 #include "commands.hpp"
+#include "tls_flags.hpp"
 
 #include <uvmas/framework/rpc.hpp>
 
@@ -26,6 +27,7 @@ struct CallSpec {
   std::vector<std::string> args;
   std::vector<std::string> kwargs;
   std::string codec = "json";
+  TlsFlags tls;
 };
 
 Task<int> do_call(Loop& loop, CallSpec spec) {
@@ -34,6 +36,7 @@ Task<int> do_call(Loop& loop, CallSpec spec) {
   rpc::Connection con;
   std::string connect_error;
   try {
+    spec.tls.apply(options);
     con = co_await rpc::open_connection(loop, spec.address, options);
   } catch (const std::exception& e) {
     connect_error = e.what();
@@ -81,6 +84,7 @@ void add_call_command(CLI::App& app, Action& action) {
   cmd->add_option("--kw", spec->kwargs, "Keyword argument NAME=VALUE (VALUE: JSON, else text)");
   cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
       ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  spec->tls.add_to(cmd);
   cmd->callback([&action, spec] {
     action = [spec] {
       Loop loop;
