@@ -8,6 +8,8 @@
 #include <uv.h>
 
 #include <charconv>
+#include <csignal>
+#include <mutex>
 
 namespace uvmas {
 
@@ -131,6 +133,17 @@ std::string base_url_of(const Address& a) {
   return {};
 }
 
+// Writing to a Unix socket whose peer is gone raises SIGPIPE, which would kill
+// the process; like Python (and so aiomas), ignore it and see EPIPE instead.
+// An application's own handler is left alone.
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
 }  // namespace
 
 std::unique_ptr<Container> Container::create(Loop& loop, std::string_view address, ContainerOptions options) {
@@ -154,6 +167,7 @@ std::unique_ptr<Container> Container::create(std::string_view address) {
 Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
+  ignore_sigpipe();
   if (options.clock) {
     clock_ = options.clock;
   } else {
