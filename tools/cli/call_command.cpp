@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
+#include <uvmas/framework/container.hpp>
 #include <uvmas/framework/rpc.hpp>
 
 #include <iostream>
@@ -33,6 +34,15 @@ struct CallSpec {
 Task<int> do_call(Loop& loop, CallSpec spec) {
   ChannelOptions options;
   options.codec = format_from_string(spec.codec);
+  // An agent URL (tcp://host:port/0): talk to its container, which numbers
+  // types as containers do (date 0, proxies 1), and call below agents/<id>.
+  std::string aid;
+  if (AgentUrl::is_agent_url(spec.address)) {
+    AgentUrl url = AgentUrl::parse(spec.address);
+    spec.address = url.container;
+    aid = url.aid;
+    options.extra_serializers.emplace_back(datetime_type_name);
+  }
   rpc::Connection con;
   std::string connect_error;
   try {
@@ -58,9 +68,17 @@ Task<int> do_call(Loop& loop, CallSpec spec) {
   }
   int code = 0;
   try {
+    if (!aid.empty()) {
+      Value known = co_await con.remote().call("validate_aid", aid);
+      if (known.is_null())
+        throw ConnectionError("Agent \"" + aid + "\" does not exist in Container(" + spec.address + ")");
+      spec.path = "agents/" + aid + "/" + spec.path;
+    }
     Value result = co_await con.remote().call_kw(spec.path, std::move(args), std::move(kwargs));
     // The RPC codec knows the proxy type, so returned services print as their wire form.
-    std::cout << make_codec(rpc::rpc_options(ChannelOptions{})).encode(result) << std::endl;
+    ChannelOptions printing;
+    printing.extra_serializers = options.extra_serializers;
+    std::cout << make_codec(rpc::rpc_options(printing)).encode(result) << std::endl;
   } catch (const RemoteException& e) {
     std::cerr << e.remote_traceback();
     if (!e.remote_traceback().empty() && e.remote_traceback().back() != '\n') std::cerr << "\n";
@@ -78,7 +96,7 @@ Task<int> do_call(Loop& loop, CallSpec spec) {
 void add_call_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("call", "Call an aiomas RPC service once and print the result as JSON");
   auto spec = std::make_shared<CallSpec>();
-  cmd->add_option("ADDR", spec->address, "Address of the service, e.g. tcp://127.0.0.1:5555")->required();
+  cmd->add_option("ADDR", spec->address, "Address of the service, e.g. tcp://127.0.0.1:5555, or of an agent, e.g. tcp://127.0.0.1:5555/0")->required();
   cmd->add_option("PATH", spec->path, "The function's path, e.g. add or sub/mul")->required();
   cmd->add_option("ARG", spec->args, "Positional arguments (JSON, else text)");
   cmd->add_option("--kw", spec->kwargs, "Keyword argument NAME=VALUE (VALUE: JSON, else text)");
