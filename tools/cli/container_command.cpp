@@ -1,0 +1,106 @@
+// `uvmas container ADDR [--codec C] [--clock wall|external] [--agents N]`: a
+// container hosting N agents of the INTEROP.md class TestAgent, until SIGINT
+// or SIGTERM.
+
+#include "commands.hpp"
+
+#include <uvmas/core/uv_handle.hpp>
+#include <uvmas/framework/container.hpp>
+
+#include <uv.h>
+
+#include <csignal>
+#include <iostream>
+
+namespace uvmas::cli {
+
+namespace {
+
+/// The agent of shared/INTEROP.md's container contract.
+class TestAgent : public Agent {
+ public:
+  explicit TestAgent(Container& c) : Agent(c) {
+    expose("service", &TestAgent::service, {"value"});
+    expose("call_me_back", &TestAgent::call_me_back, {"peer", "value"});
+  }
+  Value service(Value value) { return value; }
+  /// Calls `service(value)` back on the peer's agent, over the connection its reference came in on.
+  Task<Value> call_me_back(rpc::Proxy peer, Value value) { co_return co_await peer.call("service", value); }
+};
+
+/// Set by SIGINT/SIGTERM; wakes the main task.
+struct StopSignal {
+  Loop* loop = nullptr;
+  ResumeSoon node;
+  bool stopped = false;
+  bool waiting = false;
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    if (waiting) loop->call_soon(node);
+  }
+  bool await_ready() const noexcept { return stopped; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    node.handle = h;
+    waiting = true;
+  }
+  void await_resume() const noexcept {}
+};
+
+Task<> run_until_stopped(Container* container, StopSignal* stop) {
+  co_await *stop;
+  co_await container->shutdown();
+}
+
+struct ContainerSpec {
+  std::string address;
+  std::string codec = "json";
+  std::string clock = "wall";
+  int agents = 1;
+};
+
+int run_container(const ContainerSpec& spec) {
+  Loop loop;
+  ContainerOptions options;
+  options.codec = format_from_string(spec.codec);
+  options.external_clock = spec.clock == "external";
+  std::unique_ptr<Container> container;
+  try {
+    container = Container::create(loop, spec.address, options);
+  } catch (const std::exception& e) {
+    std::cerr << "uvmas container: " << e.what() << std::endl;
+    return 2;
+  }
+  for (int i = 0; i < spec.agents; ++i) container->spawn<TestAgent>();
+  StopSignal stop;
+  stop.loop = &loop;
+  detail::UvHandle<uv_signal_t> signals[2];
+  int numbers[2] = {SIGINT, SIGTERM};
+  for (int i = 0; i < 2; ++i) {
+    signals[i].init(uv_signal_init, loop.uv(), &stop);
+    uv_signal_start(signals[i].get(), [](uv_signal_t* h, int) {
+      if (auto* s = detail::owner_of<StopSignal>(h)) s->stop();
+    }, numbers[i]);
+    uv_unref(signals[i].handle());  // the server keeps the loop alive, not the signal watch
+  }
+  std::cout << "READY " << container->base_url() << std::endl;
+  loop.run(run_until_stopped(container.get(), &stop));
+  for (auto& s : signals) s.close();
+  container.reset();
+  return 0;
+}
+
+}  // namespace
+
+void add_container_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("container", "Host test agents (shared/INTEROP.md) in a container until SIGTERM");
+  auto spec = std::make_shared<ContainerSpec>();
+  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
+  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
+      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  cmd->add_option("--clock", spec->clock, "wall or external")->check(CLI::IsMember({"wall", "external"}));
+  cmd->add_option("--agents", spec->agents, "Number of TestAgent agents (ids 0..N-1)")->check(CLI::NonNegativeNumber);
+  cmd->callback([&action, spec] { action = [spec] { return run_container(*spec); }; });
+}
+
+}  // namespace uvmas::cli
