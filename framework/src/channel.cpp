@@ -90,9 +90,13 @@ void ChannelCore::send_reply(const Value& id, Value result) {
   }
 }
 
-void ChannelCore::send_failure(const Value& id, std::string text) {
+void ChannelCore::send_failure(const Value& id, Value content) {
   if (closed_) return;
-  write_message(2, id, Value(std::move(text)));
+  try {
+    write_message(2, id, std::move(content));
+  } catch (const CodecError&) {
+    write_message(2, id, Value(remote_traceback_text(std::current_exception(), "reply")));
+  }
 }
 
 void ChannelCore::write_message(int type, const Value& id, Value content) {
@@ -315,6 +319,14 @@ Task<> Request::fail_text(std::string text) {
   auto core = core_;
   if (core->congested()) co_await core->drained();
   core->send_failure(id_, std::move(text));
+}
+
+Task<> Request::fail_value(Value content) {
+  if (answered_) throw std::logic_error("this request was already answered");
+  answered_ = true;
+  auto core = core_;
+  if (core->congested()) co_await core->drained();
+  core->send_failure(id_, std::move(content));
 }
 
 Channel Request::channel() const { return Channel(core_); }

@@ -43,7 +43,9 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
   /// a result are turned into an EXCEPTION reply. No-op when closed.
   void send_reply(const Value& id, Value result);
-  void send_failure(const Value& id, std::string text);
+  /// Queues an EXCEPTION whose content is `content` (a traceback text for
+  /// aiomas peers); encode errors are sent as a traceback text instead.
+  void send_failure(const Value& id, Value content);
   /// True when the write buffer is above the high-water mark.
   bool congested() const noexcept;
   /// Waits until the write buffer drained (or the channel closed).

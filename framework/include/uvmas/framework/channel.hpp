@@ -71,6 +71,11 @@ class Request {
   }
   /// Sends an EXCEPTION reply with exactly this text (e.g. "ValueError: 42\n").
   Task<> fail_text(std::string text);
+  /// Sends an EXCEPTION reply whose content is `content` as is. For peers whose
+  /// failure content is not aiomas's traceback text, e.g. mosaik, which needs
+  /// `["ErrorType", "message", ...]`. If `content` cannot be encoded, the
+  /// encode error's traceback text is sent instead.
+  Task<> fail_value(Value content);
 
   bool answered() const noexcept { return answered_; }
   /// The channel the request arrived on.
