@@ -1,0 +1,527 @@
+// The mosaik adapter in one process: a fake mosaik over loopback TCP drives a
+// test simulator whose steps spawn tasks, exchange messages over LocalQueue
+// channels and set clock timers.
+
+#include "fake_mosaik.hpp"
+
+#include <uvmas/clocks/external_clock.hpp>
+#include <uvmas/core/error.hpp>
+#include <uvmas/sim/mosaik.hpp>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace uvmas;
+using sim::Inputs;
+using sim::SimulatorType;
+using sim::Time;
+using test::FakeMosaik;
+
+/// A simulator whose step is a function chosen by the test.
+class TestSim final : public sim::Simulator {
+ public:
+  using StepFn = Task<std::optional<Time>> (*)(TestSim*, Time, const Inputs*, Time);
+
+  TestSim(Loop& loop, ExternalClock& clock, SimulatorType type, StepFn fn)
+      : Simulator(loop, clock), declared_(type), step_fn_(fn) {}
+
+  sim::Meta init(const std::string&, double, const sim::Params& params) override {
+    init_params = params;
+    sim::Meta meta;
+    meta.type = declared_;
+    auto& m = meta.models["M"];
+    m.params = {"init"};
+    m.attrs = {"x", "count"};
+    return meta;
+  }
+  std::vector<sim::EntityDescription> create(std::int64_t num, const std::string& model,
+                                             const sim::Params& params) override {
+    if (model != "M") throw ValueError("no model " + model);
+    if (auto it = params.find("init"); it != params.end() && !it->second.is_int()) {
+      throw TypeError("init must be an integer, got " + to_repr(it->second));
+    }
+    std::vector<sim::EntityDescription> out;
+    for (std::int64_t i = 0; i < num; ++i) out.push_back({"M_" + std::to_string(created++), "M", {}, {}, {}});
+    return out;
+  }
+  Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
+    last_inputs = inputs;
+    return step_fn_(this, time, &inputs, max_advance);
+  }
+  sim::OutputData get_data(const sim::OutputRequest& outputs) override {
+    sim::OutputData d;
+    for (const auto& [eid, attrs] : outputs) d.entities[eid]["count"] = Value(count);
+    return d;
+  }
+  void stop() override { stopped = true; }
+
+  std::int64_t count = 0;
+  int created = 0;
+  bool stopped = false;
+  sim::Params init_params;
+  Inputs last_inputs;
+  std::vector<TimerHandle> timers;
+  std::unique_ptr<Server> server;
+
+ private:
+  SimulatorType declared_;
+  StepFn step_fn_;
+};
+
+/// An array of the given values (variadic: no initializer lists in co_await expressions).
+template <class... T>
+Array args_of(T... items) {
+  Array out;
+  (out.emplace_back(std::move(items)), ...);
+  return out;
+}
+
+Task<> setup(FakeMosaik* m, double resolution) {
+  Map kwargs;
+  kwargs.emplace_back("time_resolution", resolution);
+  (void)co_await m->ok("init", args_of("S"), std::move(kwargs));
+  (void)co_await m->ok("create", args_of(1, "M"), Map{});
+  (void)co_await m->ok("setup_done", Array{}, Map{});
+}
+
+Task<test::MosaikReply> step(FakeMosaik* m, Time t, Value inputs, Time max_advance) {
+  Array args;
+  args.emplace_back(t);
+  args.emplace_back(std::move(inputs));
+  args.emplace_back(max_advance);
+  co_return co_await m->call("step", std::move(args), Map{});
+}
+
+Task<Value> step_ok(FakeMosaik* m, Time t) {
+  test::MosaikReply r = co_await step(m, t, Value(Map{}), 100);
+  if (r.type != 1) throw std::runtime_error("step failed: " + to_repr(r.content));
+  co_return r.content;
+}
+
+Task<Value> count_of(FakeMosaik* m) {
+  Map outputs;
+  outputs.emplace_back("M_0", args_of("count"));
+  Array args;
+  args.emplace_back(std::move(outputs));
+  Value data = co_await m->ok("get_data", std::move(args), Map{});
+  co_return data.at("M_0").at("count");
+}
+
+/// Runs `scenario` against `sim` over loopback and stops the session.
+template <class Scenario>
+void play(Loop& loop, TestSim& sim, Scenario scenario) {
+  struct Run {
+    static Task<> go(Loop* loop, TestSim* sim, Scenario scenario) {
+      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
+      co_await scenario(link.master.get(), sim);
+      co_await link.master->stop();
+    }
+  };
+  loop.run(Run::go(&loop, &sim, scenario));
+  loop.run_until_idle();
+}
+
+// -- quiescence-aware stepping -----------------------------------------------------
+
+Task<> echo(Channel channel) {
+  for (;;) {
+    bool closed = false;
+    Request r;
+    try {
+      r = co_await channel.recv();
+    } catch (const ConnectionError&) {
+      closed = true;
+    }
+    if (closed) co_return;
+    Value v = r.content();
+    co_await r.reply(std::move(v));
+  }
+}
+
+/// 50 request/reply round trips over LocalQueue, then a timer 3.5 s ahead.
+Task<> ping_pong(TestSim* sim, std::string address) {
+  Channel channel = co_await open_connection(sim->loop(), address);
+  for (int i = 0; i < 50; ++i) {
+    Value r = co_await channel.send(Value(i));
+    if (r == Value(i)) ++sim->count;
+    co_await sim->loop().yield();
+  }
+  co_await channel.close();
+  sim->timers.push_back(sim->clock().call_in(3.5, [] {}));
+}
+
+Task<std::optional<Time>> spawn_ping_pong(TestSim* sim, Time time, const Inputs*, Time) {
+  if (!sim->server) {
+    sim->server = start_server(sim->loop(), "local://mosaik-step-test", [](Channel c) { return echo(std::move(c)); });
+  }
+  (void)time;
+  sim->tasks().spawn(ping_pong(sim, "local://mosaik-step-test"));
+  co_return std::nullopt;
+}
+
+TEST(MosaikStep, StepRepliesOnlyAfterTasksExchangingMessagesSettledWithTheEarliestTimer) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::hybrid, spawn_ping_pong);
+  play(loop, sim, [](FakeMosaik* m, TestSim* s) -> Task<> {
+    co_await setup(m, 1.0);
+    Value next = co_await step_ok(m, 0);
+    EXPECT_EQ(next, Value(4));  // timer at 3.5 s → step 4
+    EXPECT_EQ(co_await count_of(m), Value(50));
+    next = co_await step_ok(m, 4);
+    EXPECT_EQ(next, Value(8));  // the 3.5 s timer fired at 4; the new one is at 7.5
+    EXPECT_EQ(co_await count_of(m), Value(100));
+    EXPECT_EQ(s->clock().time(), 4.0);
+    s->server.reset();
+  });
+  EXPECT_TRUE(sim.stopped);
+}
+
+Task<> sleeper(TestSim* sim) {
+  co_await sim->clock().sleep(2);
+  ++sim->count;
+}
+
+Task<std::optional<Time>> spawn_sleeper(TestSim* sim, Time, const Inputs*, Time) {
+  sim->tasks().spawn(sleeper(sim));
+  sim->timers.push_back(sim->clock().call_in(5, [] {}));
+  co_return std::nullopt;
+}
+
+TEST(MosaikStep, ASleepingTaskIsAPendingTimerAndWakesAtItsStep) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::event_based, spawn_sleeper);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 0.5);
+    EXPECT_EQ(co_await step_ok(m, 0), Value(4));  // sleep(2 s) = 4 steps of 0.5 s
+    EXPECT_EQ(co_await count_of(m), Value(0));
+    EXPECT_EQ(co_await step_ok(m, 4), Value(8));  // the sleeper woke at 4 and slept again
+    EXPECT_EQ(co_await count_of(m), Value(1));
+  });
+}
+
+Task<std::optional<Time>> wants_three(TestSim* sim, Time time, const Inputs*, Time) {
+  sim->timers.push_back(sim->clock().call_at(sim->to_seconds(time + 5), [] {}));
+  co_return time + 3;
+}
+
+TEST(MosaikStep, TheEarlierOfTheReturnedTimeAndTheFirstTimerIsTheNextStep) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, wants_three);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 1.0);
+    EXPECT_EQ(co_await step_ok(m, 0), Value(3));
+    EXPECT_EQ(co_await step_ok(m, 3), Value(5));  // the timer set at 0 for 5
+  });
+}
+
+Task<std::optional<Time>> nothing(TestSim*, Time, const Inputs*, Time) { co_return std::nullopt; }
+
+TEST(MosaikStep, EventBasedStepWithNothingPendingRepliesNull) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::event_based, nothing);
+  play(loop, sim, [](FakeMosaik* m, TestSim* s) -> Task<> {
+    co_await setup(m, 1.0);
+    EXPECT_TRUE((co_await step_ok(m, 0)).is_null());
+    EXPECT_TRUE((co_await step_ok(m, 7)).is_null());
+    EXPECT_EQ(s->clock().time(), 7.0);
+  });
+}
+
+TEST(MosaikStep, TimeBasedStepWithoutANextTimeIsAFailureReply) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, nothing);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 1.0);
+    test::MosaikReply r = co_await step(m, 0, Value(Map{}), 10);
+    EXPECT_EQ(r.type, 2);
+    EXPECT_EQ(r.content[0], Value("ValueError"));
+  });
+}
+
+Task<std::optional<Time>> timer_at_three_tenths(TestSim* sim, Time time, const Inputs*, Time) {
+  sim->timers.push_back(sim->clock().call_at(sim->to_seconds(time + 3), [] {}));
+  co_return std::nullopt;
+}
+
+TEST(MosaikStep, TimerDeadlinesWithinRoundingNoiseOfAStepAreThatStep) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::hybrid, timer_at_three_tenths);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 0.1);
+    EXPECT_EQ(co_await step_ok(m, 0), Value(3));  // 3 · 0.1 s = 0.30000000000000004 s
+    EXPECT_EQ(co_await step_ok(m, 3), Value(6));
+  });
+}
+
+Task<std::optional<Time>> inputs_counted(TestSim* sim, Time time, const Inputs* inputs, Time) {
+  const sim::SourceValues* x = sim::find_input(*inputs, "M_0", "x");
+  sim->count = x ? static_cast<std::int64_t>(x->size()) : -1;
+  co_return time + 1;
+}
+
+TEST(MosaikStep, InputsArriveAsNestedMapsBySourceFullId) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, inputs_counted);
+  play(loop, sim, [](FakeMosaik* m, TestSim* s) -> Task<> {
+    co_await setup(m, 1.0);
+    Map sources;
+    sources.emplace_back("A.a_0", 1.5);
+    sources.emplace_back("B.b_0", 2);
+    Map attrs;
+    attrs.emplace_back("x", Value(std::move(sources)));
+    Map inputs;
+    inputs.emplace_back("M_0", Value(std::move(attrs)));
+    test::MosaikReply r = co_await step(m, 0, Value(std::move(inputs)), 10);
+    EXPECT_EQ(r.type, 1);
+    EXPECT_EQ(r.content, Value(1));
+    EXPECT_EQ(s->count, 2);
+    EXPECT_EQ(s->last_inputs.at("M_0").at("x").at("A.a_0"), Value(1.5));
+    EXPECT_EQ(s->last_inputs.at("M_0").at("x").at("B.b_0"), Value(2));
+  });
+}
+
+// -- failures ---------------------------------------------------------------------
+
+void expect_failure_shape(const test::MosaikReply& r) {
+  EXPECT_EQ(r.type, 2);
+  ASSERT_TRUE(r.content.is_array()) << to_repr(r.content);
+  ASSERT_GE(r.content.size(), 2u);
+  for (const auto& e : r.content.as_array()) EXPECT_TRUE(e.is_string()) << to_repr(r.content);
+  EXPECT_FALSE(r.content[0].as_string().empty());
+}
+
+TEST(MosaikFailures, BadCreateGetsAMosaikShapedFailureAndTheConnectionStaysUsable) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, inputs_counted);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    Map kwargs;
+    kwargs.emplace_back("time_resolution", 1.0);
+    (void)co_await m->ok("init", args_of("S"), std::move(kwargs));
+    Map bad;
+    bad.emplace_back("init", "bad");
+    test::MosaikReply r = co_await m->call("create", args_of(1, "M"), std::move(bad));
+    expect_failure_shape(r);
+    EXPECT_EQ(r.content[0], Value("TypeError"));
+    EXPECT_EQ(r.content[1], Value("init must be an integer, got 'bad'"));
+    r = co_await m->call("create", args_of(1, "Nope"), Map{});
+    expect_failure_shape(r);
+    r = co_await m->call("create", args_of("one", "M"), Map{});
+    expect_failure_shape(r);
+    Map good;
+    good.emplace_back("init", 5);
+    Value created = co_await m->ok("create", args_of(1, "M"), std::move(good));
+    EXPECT_EQ(created[0].at("eid"), Value("M_0"));
+  });
+}
+
+TEST(MosaikFailures, BadStepInputGetsAFailureReply) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, inputs_counted);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 1.0);
+    expect_failure_shape(co_await step(m, 0, Value("not a dict"), 10));
+    Map attrs;
+    attrs.emplace_back("x", 3);  // must be {src: value}
+    Map inputs;
+    inputs.emplace_back("M_0", Value(std::move(attrs)));
+    expect_failure_shape(co_await step(m, 0, Value(std::move(inputs)), 10));
+    Array args;
+    args.emplace_back(1.5);  // times are ints
+    args.emplace_back(Map{});
+    args.emplace_back(10);
+    expect_failure_shape(co_await m->call("step", std::move(args), Map{}));
+    // None of that counted as a step: step 0 is still possible, then time must advance.
+    EXPECT_EQ(co_await step_ok(m, 0), Value(1));
+    expect_failure_shape(co_await step(m, 0, Value(Map{}), 10));
+    EXPECT_EQ(co_await step_ok(m, 1), Value(2));
+  });
+}
+
+TEST(MosaikFailures, UnknownMethodAndMalformedRequestGetFailureReplies) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, inputs_counted);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 1.0);
+    test::MosaikReply r = co_await m->call("frobnicate", Array{}, Map{});
+    expect_failure_shape(r);
+    EXPECT_EQ(r.content[0], Value("AttributeError"));
+    m->send(0, Value(1000), Value("not a triple"));
+    auto payload = co_await m->peer().read_frame();
+    EXPECT_TRUE(payload.has_value());
+    if (payload) {
+      Value frame = Codec(Format::json).decode(*payload);
+      EXPECT_EQ(frame[0], Value(2));
+      EXPECT_EQ(frame[1], Value(1000));
+      EXPECT_GE(frame[2].size(), 2u);
+    }
+  });
+}
+
+Task<> failing_task() {
+  co_await std::suspend_never{};
+  throw ValueError("the model broke");
+}
+
+Task<std::optional<Time>> spawn_failing(TestSim* sim, Time time, const Inputs*, Time) {
+  sim->tasks().spawn(failing_task());
+  co_return time + 1;
+}
+
+TEST(MosaikFailures, AModelTaskFailingDuringAStepFailsTheStep) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, spawn_failing);
+  play(loop, sim, [](FakeMosaik* m, TestSim*) -> Task<> {
+    co_await setup(m, 1.0);
+    test::MosaikReply r = co_await step(m, 0, Value(Map{}), 10);
+    expect_failure_shape(r);
+    EXPECT_EQ(r.content[0], Value("ValueError"));
+    EXPECT_EQ(r.content[1], Value("the model broke"));
+  });
+}
+
+// -- requests to mosaik -----------------------------------------------------------------
+
+Task<std::optional<Time>> asks_mosaik(TestSim* sim, Time time, const Inputs*, Time) {
+  double progress = co_await sim->mosaik().get_progress();
+  sim->count = static_cast<std::int64_t>(progress);
+  auto related = co_await sim->mosaik().get_related_entities(sim->full_id("M_0"));
+  sim->count += static_cast<std::int64_t>(related.size()) * 1000;
+  co_await sim->mosaik().set_event(time + 2);
+  co_return time + 1;
+}
+
+TEST(MosaikRequests, RequestsToMosaikInsideAStepAreAnsweredBeforeTheStepReply) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::time_based, asks_mosaik);
+  play(loop, sim, [](FakeMosaik* m, TestSim* s) -> Task<> {
+    m->handler = [](const Value& content) -> Value {
+      const std::string& f = content[0].as_string();
+      if (f == "get_progress") return Value(42.5);
+      if (f == "get_related_entities") {
+        Map node;
+        node.emplace_back("sid", "X");
+        node.emplace_back("type", "T");
+        Map nodes;
+        nodes.emplace_back("X.a", Value(node));
+        nodes.emplace_back("X.b", Value(node));
+        return Value(std::move(nodes));
+      }
+      return Value();
+    };
+    co_await setup(m, 1.0);
+    EXPECT_EQ(co_await step_ok(m, 0), Value(1));
+    EXPECT_EQ(s->count, 2042);
+    EXPECT_EQ(m->requests.size(), 3u);
+    if (m->requests.size() == 3) {
+      EXPECT_EQ(m->requests[0][0], Value("get_progress"));
+      EXPECT_EQ(m->requests[1][1], args_of("S.M_0"));
+      EXPECT_EQ(m->requests[2][0], Value("set_event"));
+      EXPECT_EQ(m->requests[2][1], args_of(2));
+    }
+  });
+}
+
+// -- lifecycle ----------------------------------------------------------------------------
+
+TEST(MosaikLifecycle, InitPassesScenarioParamsAndExtraMethodsAreCallable) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::hybrid, nothing);
+  sim.add_extra_method("twice", [](const Array& args, const sim::Params&) { return Value(args.at(0).as_int() * 2); });
+  play(loop, sim, [](FakeMosaik* m, TestSim* s) -> Task<> {
+    Map kwargs;
+    kwargs.emplace_back("time_resolution", 0.25);
+    kwargs.emplace_back("speed", 3);
+    Value meta = co_await m->ok("init", args_of("S"), std::move(kwargs));
+    EXPECT_EQ(meta.at("type"), Value("hybrid"));
+    EXPECT_EQ(meta.at("api_version"), Value("3.0"));
+    EXPECT_EQ(meta.at("extra_methods"), args_of("twice"));
+    EXPECT_EQ(meta.at("models").at("M").at("public"), Value(true));
+    EXPECT_EQ(s->init_params.size(), 1u);
+    EXPECT_EQ(s->init_params.at("speed"), Value(3));
+    EXPECT_EQ(s->time_resolution(), 0.25);
+    EXPECT_EQ(s->sid(), "S");
+    EXPECT_EQ(co_await m->ok("twice", args_of(21), Map{}), Value(42));
+  });
+}
+
+TEST(MosaikLifecycle, EofEndsServingAndCallsStop) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::hybrid, nothing);
+  struct Run {
+    static Task<> go(Loop* loop, TestSim* sim) {
+      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
+      co_await setup(link.master.get(), 1.0);
+      link.master.reset();  // closes the socket
+      for (int i = 0; i < 100 && !sim->stopped; ++i) co_await loop->yield();
+    }
+  };
+  loop.run(Run::go(&loop, &sim));
+  loop.run_until_idle();
+  EXPECT_TRUE(sim.stopped);
+  EXPECT_FALSE(sim.mosaik().connected());
+}
+
+TEST(MosaikLifecycle, ParseEndpointTakesBothStartModes) {
+  std::string error;
+  const char* cmd[] = {"prog", "127.0.0.1:5678"};
+  auto e = sim::parse_endpoint(2, const_cast<char**>(cmd), error);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->host_port, "127.0.0.1:5678");
+  EXPECT_FALSE(e->listen);
+  const char* listen[] = {"prog", "--listen", "0.0.0.0:5678"};
+  e = sim::parse_endpoint(3, const_cast<char**>(listen), error);
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->listen);
+  const char* bad[] = {"prog", "--frob"};
+  EXPECT_FALSE(sim::parse_endpoint(2, const_cast<char**>(bad), error));
+  EXPECT_NE(error.find("unknown option"), std::string::npos);
+  const char* none[] = {"prog"};
+  EXPECT_FALSE(sim::parse_endpoint(1, const_cast<char**>(none), error));
+}
+
+// -- the channel extension mosaik needs ------------------------------------------------------
+
+Task<> fail_with_array(Channel channel) {
+  Request r = co_await channel.recv();
+  Array content;
+  content.emplace_back("ErrorType");
+  content.emplace_back("message");
+  co_await r.fail_value(Value(std::move(content)));
+}
+
+TEST(ChannelFailValue, SendsArbitraryFailureContentAsIs) {
+  Loop loop;
+  struct Run {
+    static Task<> go(Loop* loop) {
+      auto server = start_server(*loop, "tcp://127.0.0.1:0", [](Channel c) { return fail_with_array(std::move(c)); });
+      auto peer = co_await test::RawPeer::connect(*loop, server->address());
+      peer->write_frame("[0, 7, \"hi\"]");
+      auto payload = co_await peer->read_frame();
+      EXPECT_TRUE(payload.has_value());
+      if (payload) {
+        Value want(args_of(2, 7, Value(args_of("ErrorType", "message"))));
+        EXPECT_EQ(Codec(Format::json).decode(*payload), want);
+      }
+      peer.reset();
+      co_await server->shutdown();
+    }
+  };
+  loop.run(Run::go(&loop));
+}
+
+}  // namespace
