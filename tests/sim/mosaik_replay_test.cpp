@@ -1,1 +1,228 @@
-// placeholder, filled below
+// The role program (build/bin/uvmas-mosaik-roles) against the recorded mosaik
+// transcripts (shared/vectors/mosaik), in both of mosaik's start modes: this
+// test plays mosaik by the README's replay rules and checks every frame the
+// program sends, then its exit status.
+
+#include "support/raw_peer.hpp"
+#include "support/process.hpp"
+#include "support/test_support.hpp"
+#include "support/vectors.hpp"
+
+#include <uvmas/clocks/timeout.hpp>
+#include <uvmas/clocks/wall_clock.hpp>
+#include <uvmas/codecs/codec.hpp>
+#include <uvmas/core/error.hpp>
+#include <uvmas/framework/child_process.hpp>
+#include <uvmas/transports/connect.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+namespace {
+
+using namespace uvmas;
+
+struct Frame {
+  std::int64_t seq = 0;
+  bool from_master = false;
+  std::string bytes;  // header + payload as recorded
+  Value decoded;
+};
+
+std::vector<Frame> load_transcript(const std::string& scenario) {
+  std::ifstream in(test::shared_dir() + "/vectors/mosaik/" + scenario + ".jsonl");
+  if (!in) throw std::runtime_error("cannot read transcript " + scenario);
+  const Codec json(Format::json);
+  std::vector<Frame> frames;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    Value rec = json.decode(line);
+    frames.push_back({rec.at("seq").as_int(), rec.at("direction").as_string() == "master->sim",
+                      test::from_hex(rec.at("frame_hex").as_string()), rec.at("decoded")});
+  }
+  return frames;
+}
+
+[[noreturn]] void mismatch(const Frame& f, const std::string& what, const Value& got) {
+  throw std::runtime_error("seq " + std::to_string(f.seq) + ": " + what + "\n  recorded: " + to_repr(f.decoded) +
+                           "\n  received: " + to_repr(got));
+}
+
+std::string major(const Value& v) {
+  const std::string& s = v.as_string();
+  return s.substr(0, s.find('.'));
+}
+
+/// The README's rule for the init reply: type, models, extra_methods, api_version's major.
+bool same_meta(const Value& got, const Value& want) {
+  if (!got.is_map() || !got.find("type") || !got.find("models") || !got.find("api_version")) return false;
+  const Value* extra = got.find("extra_methods");
+  const Value* want_extra = want.find("extra_methods");
+  const Value none(Array{});
+  return got.at("type") == want.at("type") && got.at("models") == want.at("models") &&
+         (extra ? *extra : none) == (want_extra ? *want_extra : none) &&
+         major(got.at("api_version")) == major(want.at("api_version"));
+}
+
+bool failure_shaped(const Value& content) {
+  if (!content.is_array() || content.size() < 2) return false;
+  for (const auto& e : content.as_array()) {
+    if (!e.is_string()) return false;
+  }
+  return !content[0].as_string().empty();
+}
+
+/// Plays mosaik's side of `frames` on `peer`; throws at the first difference.
+Task<> replay(Clock* clock, test::RawPeer* peer, const std::vector<Frame>* frames) {
+  const Codec json(Format::json);
+  std::map<std::int64_t, Value> sim_ids;  // recorded id of a simulator request → the id it really used
+  for (const Frame& f : *frames) {
+    const int type = static_cast<int>(f.decoded[0].as_int());
+    if (f.from_master) {
+      if (type == 0) {
+        peer->write(f.bytes);
+        continue;
+      }
+      auto id = sim_ids.find(f.decoded[1].as_int());
+      if (id == sim_ids.end()) mismatch(f, "a reply to a request the simulator never sent", Value());
+      Array triple;
+      triple.emplace_back(type);
+      triple.emplace_back(id->second);
+      triple.emplace_back(f.decoded[2]);
+      peer->write_frame(json.encode(Value(std::move(triple))));
+      continue;
+    }
+    std::optional<std::string> payload = co_await with_timeout(*clock, 10.0, peer->read_frame());
+    if (!payload) mismatch(f, "the simulator closed the connection instead", Value());
+    Value got = json.decode(*payload);
+    if (!got.is_array() || got.size() != 3 || got[0] != Value(type)) mismatch(f, "wrong message type", got);
+    if (type == 0) {
+      if (got[2] != f.decoded[2]) mismatch(f, "different request to mosaik", got);
+      sim_ids[f.decoded[1].as_int()] = got[1];
+      continue;
+    }
+    if (got[1] != f.decoded[1]) mismatch(f, "reply with the wrong id", got);
+    if (type == 2) {
+      if (!failure_shaped(got[2])) mismatch(f, "failure content is not [type, message, ...] strings", got);
+    } else if (f.seq == 1) {
+      if (!same_meta(got[2], f.decoded[2])) mismatch(f, "different meta", got);
+    } else if (got[2] != f.decoded[2]) {
+      mismatch(f, "different reply", got);
+    }
+  }
+  // After stop: nothing more, then the connection closes.
+  std::optional<std::string> extra = co_await with_timeout(*clock, 10.0, peer->read_frame());
+  if (extra) throw std::runtime_error("the simulator sent a frame after stop: " + *extra);
+}
+
+struct Scenario {
+  const char* name;
+  const char* role;
+};
+
+constexpr Scenario scenarios[] = {
+    {"time_based", "counter"},   {"failure", "counter"},        {"event_selfstep", "relay"},
+    {"event_outtime", "relay"},  {"async_requests", "agent"},   {"hybrid", "mailbox"},
+};
+
+enum class Mode { cmd, connect };
+
+std::string roles_binary() { return test::bin_dir() + "/uvmas-mosaik-roles"; }
+
+/// One accepted stream, handed from the listener's callback to the test.
+struct Accepted {
+  StreamPtr stream;
+};
+
+Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
+  Accepted accepted;
+  Accepted* slot = &accepted;
+  auto listener = listen_stream(*loop, Address::parse("tcp://127.0.0.1:0"), [slot](StreamPtr s) {
+    if (!slot->stream) slot->stream = std::move(s);
+  });
+  const std::string address = "127.0.0.1:" + std::to_string(listener->address().port);
+  std::vector<std::string> argv{roles_binary(), "--role", scenario.role, address};
+  auto child = ChildProcess::start(*loop, argv);
+  for (int i = 0; i < 500 && !accepted.stream; ++i) co_await clock->sleep(0.01);
+  listener->close();
+  if (!accepted.stream) throw std::runtime_error("the role program did not connect");
+  test::RawPeer peer(std::move(accepted.stream));
+  co_await replay(clock, &peer, frames);
+  co_return co_await with_timeout(*clock, 10.0, child->wait());
+}
+
+std::uint16_t free_port(Loop& loop) {
+  auto probe = listen_stream(loop, Address::parse("tcp://127.0.0.1:0"), [](StreamPtr) {});
+  std::uint16_t port = probe->address().port;
+  probe->close();
+  return port;
+}
+
+Task<int> run_connect_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
+  const std::uint16_t port = free_port(*loop);
+  std::vector<std::string> argv{roles_binary(), "--role", scenario.role, "--listen",
+                                "127.0.0.1:" + std::to_string(port)};
+  auto child = ChildProcess::start(*loop, argv);
+  // A refused connect costs nothing: the program takes the first connection that succeeds.
+  std::unique_ptr<test::RawPeer> peer;
+  for (int i = 0; i < 200 && !peer; ++i) {
+    bool refused = false;
+    try {
+      peer = co_await test::RawPeer::connect(*loop, Address::tcp("127.0.0.1", port));
+    } catch (const ConnectionError&) {
+      refused = true;
+    }
+    if (refused) co_await clock->sleep(0.02);
+  }
+  if (!peer) throw std::runtime_error("the role program did not listen");
+  co_await replay(clock, peer.get(), frames);
+  co_return co_await with_timeout(*clock, 10.0, child->wait());
+}
+
+class MosaikReplay : public ::testing::TestWithParam<std::tuple<Scenario, Mode>> {};
+
+TEST_P(MosaikReplay, RoleProgramAnswersLikeTheRecordingAndExitsZero) {
+  const auto [scenario, mode] = GetParam();
+  const std::vector<Frame> frames = load_transcript(scenario.name);
+  ASSERT_FALSE(frames.empty());
+  Loop loop;
+  WallClock clock(loop);
+  int status = -1;
+  try {
+    status = loop.run(mode == Mode::cmd ? run_cmd_mode(&loop, &clock, scenario, &frames)
+                                        : run_connect_mode(&loop, &clock, scenario, &frames));
+  } catch (const std::exception& e) {
+    FAIL() << scenario.name << ": " << e.what();
+  }
+  EXPECT_EQ(status, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Transcripts, MosaikReplay, ::testing::Combine(::testing::ValuesIn(scenarios), ::testing::Values(Mode::cmd, Mode::connect)),
+    [](const ::testing::TestParamInfo<MosaikReplay::ParamType>& info) {
+      return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) == Mode::cmd ? "_cmd" : "_connect");
+    });
+
+TEST(MosaikRolesProgram, UnreachableMosaikIsAClearErrorAndNonZeroExit) {
+  Loop loop;
+  const std::uint16_t port = free_port(loop);
+  auto r = test::run_process(roles_binary() + " --role counter 127.0.0.1:" + std::to_string(port) + " 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("cannot connect to mosaik at 127.0.0.1:"), std::string::npos) << r.out;
+}
+
+TEST(MosaikRolesProgram, BadCommandLinesGetUsageAndExitTwo) {
+  auto r = test::run_process(roles_binary() + " --role nobody 127.0.0.1:1 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("usage"), std::string::npos) << r.out;
+  r = test::run_process(roles_binary() + " --role relay 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  r = test::run_process(roles_binary() + " --role relay not-an-address 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
