@@ -23,10 +23,12 @@ TEST(Examples, ChannelExampleWorksOverAUnixSocket) {
   EXPECT_EQ(r.out, "ohai\ncya\n");
 }
 
-TEST(Examples, DemoRuns) {
+TEST(Examples, DemoSimulatesADayAcrossTwoProcessesAndKeepsTheFeederWithinCapacity) {
   auto r = run_process(bin_dir() + "/uvmas demo");
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("cya"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("19:00 |"), std::string::npos) << r.out;  // progress, hour by hour
+  EXPECT_NE(r.out.find("-> 50.0 kW delivered (capacity 50.0 kW)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("child exit status 0"), std::string::npos) << r.out;
 }
 
 TEST(Examples, TlsExampleExchangesMessages) {

@@ -19,5 +19,7 @@ void add_serve_command(CLI::App& app, Action& action);
 void add_call_command(CLI::App& app, Action& action);
 /// Adds `uvmas container ADDR` (test agents of shared/INTEROP.md). Defined by the agents room.
 void add_container_command(CLI::App& app, Action& action);
+/// Adds `uvmas subproc ADDR`: a container whose agent 0 is a sub-process Manager.
+void add_subproc_command(CLI::App& app, Action& action);
 
 }  // namespace uvmas::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   uvmas::cli::add_serve_command(app, action);
   uvmas::cli::add_call_command(app, action);
   uvmas::cli::add_container_command(app, action);
+  uvmas::cli::add_subproc_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -136,6 +136,24 @@ class Agent {
     });
   }
 
+  /// Exposes a member function that takes the call's raw positional and
+  /// keyword arguments (for variadic functions such as a sub-process
+  /// manager's `spawn(qualname, *args, **kwargs)`).
+  template <class C>
+    requires std::derived_from<C, Agent>
+  void expose_raw(std::string name, Task<Value> (C::*method)(Array args, Map kwargs)) {
+    std::string key("raw\0", 4);
+    key += typeid(C).name();
+    char bytes[sizeof(method)];
+    std::memcpy(bytes, &method, sizeof(method));
+    key.append(bytes, sizeof(method));
+    methods_ = detail::intern_method(methods_, std::move(name), std::move(key), [&]() -> detail::AgentInvoke {
+      return [method](Agent& agent, const rpc::CallContext&, const Array& args, const Map& kwargs) -> Task<Value> {
+        return (static_cast<C&>(agent).*method)(args, kwargs);
+      };
+    });
+  }
+
  private:
   friend class Container;
   Container* container_;

@@ -1,0 +1,63 @@
+// `uvmas subproc ADDR [--codec C] [--clock wall|external]`: the child side of
+// a container in a sub-process (aiomas.subproc.start). Agent "0" is the
+// Manager; it can spawn the built-in agent types below by name.
+
+#include "commands.hpp"
+#include "demo_agents.hpp"
+#include "tls_flags.hpp"
+
+#include <uvmas/framework/subproc.hpp>
+
+#include <iostream>
+
+namespace uvmas::cli {
+
+namespace {
+
+/// aiomas's test worker: work(x) returns x * factor.
+class Worker : public Agent {
+ public:
+  Worker(Container& c, int factor) : Agent(c), factor_(factor) { expose("work", &Worker::work); }
+  int work(int x) { return x * factor_; }
+
+ private:
+  int factor_;
+};
+
+struct SubprocSpec {
+  std::string address;
+  std::string codec = "json";
+  std::string clock = "wall";
+  TlsFlags tls;
+};
+
+int run_subproc(const SubprocSpec& spec) {
+  subproc::AgentTypes types;
+  types.add("Worker", [](Container& c, const Array& args, const Map& kwargs) -> Agent& {
+    return c.spawn<Worker>(subproc::argument<int>(args, kwargs, 0, "factor", 1));
+  });
+  add_demo_agent_types(types);
+  ContainerOptions options;
+  options.codec = format_from_string(spec.codec);
+  options.external_clock = spec.clock == "external";
+  ChannelOptions tls_options;
+  spec.tls.apply(tls_options);
+  options.transport = tls_options.transport;
+  return subproc::run_child(spec.address, std::move(options), types);
+}
+
+}  // namespace
+
+void add_subproc_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("subproc", "Run a container with a Manager agent (the child of a sub-process container)");
+  auto spec = std::make_shared<SubprocSpec>();
+  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:0")->required();
+  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
+      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  cmd->add_option("--clock", spec->clock, "wall, or external (time set by the parent through Manager.set_time)")
+      ->check(CLI::IsMember({"wall", "external"}));
+  spec->tls.add_to(cmd);
+  cmd->callback([&action, spec] { action = [spec] { return run_subproc(*spec); }; });
+}
+
+}  // namespace uvmas::cli
