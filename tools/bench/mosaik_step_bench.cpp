@@ -1,0 +1,202 @@
+// uvmas-bench-mosaik: one mosaik step of a simulator with 100 000 entities.
+// mosaik is played in-process over a loopback TCP connection (a bare stream,
+// so only the simulator's side runs uvmas's adapter); the baseline is the
+// JSON work any simulator must do for the same frames (decode the step
+// request, encode the get_data reply), measured in the same run.
+
+#include <uvmas/clocks/external_clock.hpp>
+#include <uvmas/codecs/codec.hpp>
+#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/sim/mosaik.hpp>
+#include <uvmas/transports/connect.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace {
+
+using namespace uvmas;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::int64_t entities = 100'000;
+constexpr int steps = 10;
+
+/// Time-based: value += sum(delta) for every entity.
+class SumSim final : public sim::Simulator {
+ public:
+  using Simulator::Simulator;
+  sim::Meta init(const std::string&, double, const sim::Params&) override {
+    sim::Meta meta;
+    meta.models["E"].attrs = {"delta", "value"};
+    return meta;
+  }
+  std::vector<sim::EntityDescription> create(std::int64_t num, const std::string&, const sim::Params&) override {
+    std::vector<sim::EntityDescription> out;
+    out.reserve(static_cast<std::size_t>(num));
+    for (std::int64_t i = 0; i < num; ++i) {
+      ids_.push_back("E_" + std::to_string(i));
+      out.push_back({ids_.back(), "E", {}, {}, {}});
+    }
+    values_.assign(ids_.size(), 0);
+    return out;
+  }
+  Task<std::optional<sim::Time>> step(sim::Time time, const sim::Inputs& inputs, sim::Time) override {
+    for (const auto& [eid, attrs] : inputs) {
+      auto d = attrs.find("delta");
+      if (d == attrs.end()) continue;
+      std::int64_t& value = values_[index(eid)];
+      for (const auto& [src, v] : d->second) value += v.as_int();
+    }
+    co_return time + 1;
+  }
+  sim::OutputData get_data(const sim::OutputRequest& outputs) override {
+    sim::OutputData data;
+    for (const auto& [eid, attrs] : outputs) data.entities[eid]["value"] = Value(values_[index(eid)]);
+    return data;
+  }
+
+ private:
+  std::vector<std::string> ids_;
+  std::vector<std::int64_t> values_;
+  static std::size_t index(const std::string& eid) { return std::stoul(eid.substr(2)); }
+};
+
+/// mosaik's end: raw frames, no channel (its waiting must not count as loop activity).
+class Master final : public StreamHandler {
+ public:
+  explicit Master(StreamPtr s) : stream_(std::move(s)) { stream_->start(*this); }
+  ~Master() { stream_->close(); }
+  void on_read(std::string_view data) override {
+    in_.append(data);
+    if (waiter_.handle) stream_->loop().call_soon(waiter_);
+  }
+  void on_closed(std::string_view) override {
+    closed_ = true;
+    if (waiter_.handle) stream_->loop().call_soon(waiter_);
+  }
+  void send(std::string_view payload) {
+    std::string& out = stream_->out();
+    const auto n = static_cast<std::uint32_t>(payload.size());
+    const char header[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                            static_cast<char>(n)};
+    out.append(header, 4);
+    out.append(payload);
+    stream_->flush();
+  }
+  Task<std::string> read_frame() {
+    for (;;) {
+      if (in_.size() >= 4) {
+        auto b = reinterpret_cast<const unsigned char*>(in_.data());
+        std::size_t n = (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) | b[3];
+        if (in_.size() >= 4 + n) {
+          std::string payload = in_.substr(4, n);
+          in_.erase(0, 4 + n);
+          co_return payload;
+        }
+      }
+      if (closed_) co_return std::string();
+      co_await Wait{this};
+    }
+  }
+
+ private:
+  struct Wait {
+    Master* m;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { m->waiter_.handle = h; }
+    void await_resume() const noexcept { m->waiter_.handle = {}; }
+  };
+  StreamPtr stream_;
+  std::string in_;
+  bool closed_ = false;
+  ResumeSoon waiter_;
+};
+
+std::string request(std::int64_t id, const std::string& call) {
+  return "[0, " + std::to_string(id) + ", " + call + "]";
+}
+
+struct Figures {
+  double step_s = 0;
+  double get_data_s = 0;
+  double baseline_s = 0;
+};
+
+Task<Figures> play(Loop* loop, sim::Simulator* sim) {
+  Loop* l = loop;
+  auto listener = listen_stream(*loop, Address::parse("tcp://127.0.0.1:0"), [l, sim](StreamPtr s) {
+    l->spawn(sim::serve(make_channel(std::move(s), ChannelOptions{}), *sim));
+  });
+  Master master(co_await connect_stream(*loop, listener->address()));
+  std::int64_t id = 0;
+  master.send(request(id++, R"(["init", ["Ext"], {"time_resolution": 1.0}])"));
+  (void)co_await master.read_frame();
+  master.send(request(id++, "[\"create\", [" + std::to_string(entities) + ", \"E\"], {}]"));
+  (void)co_await master.read_frame();
+  master.send(request(id++, R"(["setup_done", [], {}])"));
+  (void)co_await master.read_frame();
+
+  std::string wanted = "{";
+  for (std::int64_t i = 0; i < entities; ++i) {
+    wanted += (i ? ", \"E_" : "\"E_") + std::to_string(i) + "\": [\"value\"]";
+  }
+  wanted += "}";
+  const Codec json(Format::json);
+  Figures f;
+  for (int t = 0; t < steps; ++t) {
+    std::string inputs = "{";
+    for (std::int64_t i = 0; i < entities; ++i) {
+      inputs += (i ? ", \"E_" : "\"E_") + std::to_string(i) + "\": {\"delta\": {\"Src.S_0\": " + std::to_string(t) + "}}";
+    }
+    inputs += "}";
+    const std::string step = request(id++, "[\"step\", [" + std::to_string(t) + ", " + inputs + ", 1000], {}]");
+    auto t0 = Clock::now();
+    master.send(step);
+    std::string reply = co_await master.read_frame();
+    auto t1 = Clock::now();
+    master.send(request(id++, "[\"get_data\", [" + wanted + "], {}]"));
+    std::string data = co_await master.read_frame();
+    auto t2 = Clock::now();
+    // Baseline: decode the step request and encode the same get_data reply.
+    Value decoded = json.decode(step);
+    Value reply_value = json.decode(data);
+    auto t3 = Clock::now();
+    std::string encoded = json.encode(reply_value);
+    auto t4 = Clock::now();
+    (void)decoded;
+    (void)encoded;
+    (void)reply;
+    f.step_s += std::chrono::duration<double>(t1 - t0).count();
+    f.get_data_s += std::chrono::duration<double>(t2 - t1).count();
+    f.baseline_s += std::chrono::duration<double>((t3 - t2) + (t4 - t3)).count();
+  }
+  master.send(request(id++, R"(["stop", [], {}])"));
+  listener->close();
+  for (int i = 0; i < 10; ++i) co_await loop->yield();
+  co_return f;
+}
+
+}  // namespace
+
+int main() {
+  Loop loop;
+  Figures f;
+  {
+    ExternalClock clock(loop, 0);
+    SumSim sim(loop, clock);
+    f = loop.run(play(&loop, &sim));
+  }
+  loop.run_until_idle();
+  const double n = steps;
+  const double per = static_cast<double>(entities);
+  std::printf("mosaik step, %lld entities (one delta input each), mean of %d steps, JSON over loopback TCP:\n",
+              static_cast<long long>(entities), steps);
+  std::printf("  step     %8.2f ms  (%6.0f ns per entity)\n", f.step_s / n * 1e3, f.step_s / n / per * 1e9);
+  std::printf("  get_data %8.2f ms  (%6.0f ns per entity)\n", f.get_data_s / n * 1e3, f.get_data_s / n / per * 1e9);
+  std::printf("  baseline %8.2f ms  (JSON decode of the step request + decode/encode of the get_data reply)\n",
+              f.baseline_s / n * 1e3);
+  std::printf("  ratio    %8.2f x  (step + get_data) / baseline\n", (f.step_s + f.get_data_s) / f.baseline_s);
+  return 0;
+}
