@@ -316,7 +316,14 @@ class Session final : public RequestHandler {
  public:
   Session(Channel channel, Simulator& sim)
       : channel_(std::move(channel)), sim_(sim), ended_(sim.loop()), requests_(sim.loop(), "mosaik request") {}
-  ~Session() { requests_.cancel(); }
+  // Also runs when serving is cancelled mid-way (its loop goes away): leave
+  // nothing behind that points here.
+  ~Session() {
+    *alive_ = false;
+    channel_.set_request_handler(nullptr);
+    sim_.mosaik_.channel_ = Channel();
+    requests_.cancel();
+  }
 
   void on_request(Request request) override { requests_.spawn(handle(this, std::move(request))); }
 
@@ -333,6 +340,8 @@ class Session final : public RequestHandler {
   Channel channel_;
   Simulator& sim_;
   detail::OneShot ended_;
+  // The channel's close callback cannot be removed; it checks this first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::optional<Time> last_step_;
   bool stepping_ = false;
   TaskGroup requests_;
@@ -342,7 +351,9 @@ Task<> Session::serve(Channel channel, Simulator* sim) {
   Session session(channel, *sim);
   sim->mosaik_.channel_ = channel;
   channel.set_request_handler(&session);
-  channel.on_close([&session](std::string_view) { session.ended_.fire(); });
+  channel.on_close([s = &session, alive = session.alive_](std::string_view) {
+    if (*alive) s->ended_.fire();
+  });
   co_await session.ended_.wait();
   channel.set_request_handler(nullptr);
   try {
