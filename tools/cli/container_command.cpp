@@ -3,6 +3,7 @@
 // or SIGTERM.
 
 #include "commands.hpp"
+#include "tls_flags.hpp"
 
 #include <uvmas/core/uv_handle.hpp>
 #include <uvmas/framework/container.hpp>
@@ -57,6 +58,7 @@ struct ContainerSpec {
   std::string codec = "json";
   std::string clock = "wall";
   int agents = 1;
+  TlsFlags tls;
 };
 
 int run_container(const ContainerSpec& spec) {
@@ -66,6 +68,9 @@ int run_container(const ContainerSpec& spec) {
   options.external_clock = spec.clock == "external";
   std::unique_ptr<Container> container;
   try {
+    ChannelOptions tls_options;
+    spec.tls.apply(tls_options);  // one certificate for both roles, like aiomas's SSLCerts
+    options.transport = tls_options.transport;
     container = Container::create(loop, spec.address, options);
   } catch (const std::exception& e) {
     std::cerr << "uvmas container: " << e.what() << std::endl;
@@ -100,6 +105,7 @@ void add_container_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
   cmd->add_option("--clock", spec->clock, "wall or external")->check(CLI::IsMember({"wall", "external"}));
   cmd->add_option("--agents", spec->agents, "Number of TestAgent agents (ids 0..N-1)")->check(CLI::NonNegativeNumber);
+  spec->tls.add_to(cmd);
   cmd->callback([&action, spec] { action = [spec] { return run_container(*spec); }; });
 }
 
