@@ -1,7 +1,7 @@
 // Role `counter` (MOSAIK.md §12, scenarios time_based and failure): a
-// time-based simulator; each Counter adds up its `delta` inputs. Its next
-// step is a clock timer step_size steps ahead, which the adapter turns into
-// the step's reply.
+// time-based simulator; each Counter is an agent that adds up its `delta`
+// inputs and sets a clock timer step_size steps ahead, which the adapter
+// turns into the step's reply.
 
 #include "roles.hpp"
 
@@ -13,11 +13,41 @@ namespace uvmas::sim::roles {
 
 namespace {
 
-struct Counter {
-  std::string eid;
-  Value value;
-  Value t_last;
-  Value max_adv;
+/// One Counter entity.
+class CounterAgent final : public Agent {
+ public:
+  CounterAgent(Container& container, Simulator& sim, std::int64_t init, std::int64_t step_size)
+      : Agent(container), sim_(sim), value_(init), step_size_(step_size) {
+    expose("step", &CounterAgent::step);
+  }
+  ~CounterAgent() override { next_.cancel(); }
+
+  /// Adds the inputs up; returns value, t_last and max_adv.
+  EntityData step(Time time, EntityInputs inputs, Time max_advance) {
+    value_ = add(value_, sum(find_attr(inputs, "delta")));
+    t_last_ = Value(time);
+    max_adv_ = Value(max_advance);
+    // The next step is this timer; nothing needs to run then, its deadline is the point.
+    next_.cancel();
+    next_ = container().clock().call_at(sim_.to_seconds(time + step_size_), [] {});
+    return outputs();
+  }
+
+  EntityData outputs() const {
+    EntityData d;
+    d["value"] = value_;
+    d["t_last"] = t_last_;
+    d["max_adv"] = max_adv_;
+    return d;
+  }
+
+ private:
+  Simulator& sim_;
+  Value value_;
+  Value t_last_;
+  Value max_adv_;
+  std::int64_t step_size_;
+  TimerHandle next_;
 };
 
 class CounterSimulator final : public Simulator {
@@ -30,7 +60,7 @@ class CounterSimulator final : public Simulator {
     resolution_ = time_resolution;
     step_size_ = int_param(params, "step_size", 1);
     if (step_size_ < 1) throw ValueError("step_size must be at least 1, got " + std::to_string(step_size_));
-    (void)sid;
+    entities_.open(*this, sid);
     Meta meta;
     meta.type = SimulatorType::time_based;
     ModelMeta& counter = meta.models["Counter"];
@@ -45,56 +75,47 @@ class CounterSimulator final : public Simulator {
     const std::int64_t init = int_param(params, "init", 0);
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
-      std::string eid = "Counter_" + std::to_string(counters_.size());
-      counters_.push_back({eid, Value(init), Value(), Value()});
+      std::string eid = "Counter_" + std::to_string(entities_.size());
+      CounterAgent& agent = entities_.spawn<CounterAgent>(eid, *this, init, step_size_);
+      outputs_[eid] = agent.outputs();
       out.push_back({eid, "Counter", {}, {}, {}});
     }
     return out;
   }
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
-    for (Counter& c : counters_) {
-      c.value = add(c.value, sum(find_input(inputs, c.eid, "delta")));
-      c.t_last = Value(time);
-      c.max_adv = Value(max_advance);
+    for (std::size_t i = 0; i < entities_.size(); ++i) {
+      const std::string eid = entities_.eid(i);
+      auto it = inputs.find(eid);
+      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
+      AgentProxy counter = co_await entities_.proxy(i);
+      EntityData out = co_await counter.call<EntityData>("step", time, own, max_advance);
+      outputs_[eid] = std::move(out);
     }
-    // The next step is a timer; nothing needs to run then, its deadline is the point.
-    next_.cancel();
-    next_ = clock().call_at(to_seconds(time + step_size_), [] {});
+    // Without entities no agent sets a timer, yet a time-based simulator must name its next step.
+    if (entities_.size() == 0) co_return time + step_size_;
     co_return std::nullopt;
   }
 
   OutputData get_data(const OutputRequest& outputs) override {
     OutputData data;
     for (const auto& [eid, attrs] : outputs) {
-      const Counter& c = find(eid);
+      auto found = outputs_.find(eid);
+      if (found == outputs_.end()) throw KeyError("no entity \"" + eid + "\"");
       EntityData& d = data.entities[eid];
       for (const auto& attr : attrs) {
-        if (attr == "value") {
-          d[attr] = c.value;
-        } else if (attr == "t_last") {
-          d[attr] = c.t_last;
-        } else if (attr == "max_adv") {
-          d[attr] = c.max_adv;
-        } else {
-          throw ValueError("Counter has no output \"" + attr + "\"");
-        }
+        auto value = found->second.find(attr);
+        if (value == found->second.end()) throw ValueError("Counter has no output \"" + attr + "\"");
+        d[attr] = value->second;
       }
     }
     return data;
   }
 
  private:
-  const Counter& find(const std::string& eid) const {
-    for (const Counter& c : counters_) {
-      if (c.eid == eid) return c;
-    }
-    throw KeyError("no entity \"" + eid + "\"");
-  }
-
   Value info() const {
     std::vector<std::string> eids;
-    for (const Counter& c : counters_) eids.push_back(c.eid);
+    for (std::size_t i = 0; i < entities_.size(); ++i) eids.push_back(entities_.eid(i));
     std::sort(eids.begin(), eids.end());
     Array entities(eids.begin(), eids.end());
     Map m;
@@ -105,10 +126,10 @@ class CounterSimulator final : public Simulator {
     return Value(std::move(m));
   }
 
-  std::vector<Counter> counters_;
+  EntityAgents entities_;
+  std::map<std::string, EntityData> outputs_;  // what each Counter returned from its last step
   double resolution_ = 1.0;
   std::int64_t step_size_ = 1;
-  TimerHandle next_;
 };
 
 }  // namespace

@@ -1,33 +1,69 @@
 // Role `mailbox` (MOSAIK.md §12, scenario hybrid): a hybrid simulator whose
-// Boxes count the messages arriving on the trigger input `msg_in`. A periodic
-// clock timer ticks every `period` steps; its pending deadline is the
-// self-step the adapter asks mosaik for.
+// Boxes are agents counting the messages arriving on the trigger input
+// `msg_in`. Each Box keeps a periodic clock timer ticking every `period`
+// steps; its pending deadline is the self-step the adapter asks mosaik for.
 
 #include "roles.hpp"
 
 #include <uvmas/core/error.hpp>
 
-#include <cmath>
-
 namespace uvmas::sim::roles {
 
 namespace {
 
-struct Box {
-  std::string eid;
-  std::int64_t seen = 0;
-  Value max_adv;
-  std::optional<Value> msg_out;  // produced in this step only
+/// One Box entity.
+class BoxAgent final : public Agent {
+ public:
+  BoxAgent(Container& container, Simulator& sim, std::int64_t period) : Agent(container), sim_(sim), period_(period) {
+    expose("step", &BoxAgent::step);
+    schedule_tick();
+  }
+  ~BoxAgent() override { tick_.cancel(); }
+
+  /// Counts this step's messages; returns seen, max_adv and, if a message
+  /// arrived, msg_out.
+  EntityData step(Time, EntityInputs inputs, Time max_advance) {
+    EntityData out;
+    max_adv_ = Value(max_advance);
+    if (const SourceValues* in = find_attr(inputs, "msg_in")) {
+      seen_ += static_cast<std::int64_t>(in->size());
+      out["msg_out"] = add(sum(in), sum(find_attr(inputs, "level")));
+    }
+    out["seen"] = Value(seen_);
+    out["max_adv"] = max_adv_;
+    return out;
+  }
+
+  EntityData outputs() const {
+    EntityData out;
+    out["seen"] = Value(seen_);
+    out["max_adv"] = max_adv_;
+    return out;
+  }
+
+ private:
+  /// The periodic timer: at the next multiple of period after the clock's time.
+  void schedule_tick() {
+    const Time now = sim_.to_time(container().clock().time());
+    const Time next = (now < 0 ? 0 : now / period_ + 1) * period_;
+    tick_ = container().clock().call_at(sim_.to_seconds(next), [this] { schedule_tick(); });
+  }
+
+  Simulator& sim_;
+  std::int64_t period_;
+  std::int64_t seen_ = 0;
+  Value max_adv_;
+  TimerHandle tick_;
 };
 
 class MailboxSimulator final : public Simulator {
  public:
   using Simulator::Simulator;
-  ~MailboxSimulator() override { tick_.cancel(); }
 
-  Meta init(const std::string&, double, const Params& params) override {
+  Meta init(const std::string& sid, double, const Params& params) override {
     period_ = int_param(params, "period", 5);
     if (period_ < 1) throw ValueError("period must be at least 1, got " + std::to_string(period_));
+    entities_.open(*this, sid);
     Meta meta;
     meta.type = SimulatorType::hybrid;
     ModelMeta& box = meta.models["Box"];
@@ -41,23 +77,22 @@ class MailboxSimulator final : public Simulator {
     if (model != "Box") throw ValueError("unknown model \"" + model + "\"");
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
-      std::string eid = "Box_" + std::to_string(boxes_.size());
-      boxes_.push_back({eid, 0, Value(), std::nullopt});
+      std::string eid = "Box_" + std::to_string(entities_.size());
+      BoxAgent& box = entities_.spawn<BoxAgent>(eid, *this, period_);
+      outputs_[eid] = box.outputs();
       out.push_back({eid, "Box", {}, {}, {}});
     }
     return out;
   }
 
-  void setup_done() override { schedule_tick(); }
-
-  Task<std::optional<Time>> step(Time, const Inputs& inputs, Time max_advance) override {
-    for (Box& box : boxes_) {
-      box.msg_out.reset();
-      box.max_adv = Value(max_advance);
-      const SourceValues* in = find_input(inputs, box.eid, "msg_in");
-      if (!in) continue;
-      box.seen += static_cast<std::int64_t>(in->size());
-      box.msg_out = add(sum(in), sum(find_input(inputs, box.eid, "level")));
+  Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
+    for (std::size_t i = 0; i < entities_.size(); ++i) {
+      const std::string eid = entities_.eid(i);
+      auto it = inputs.find(eid);
+      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
+      AgentProxy box = co_await entities_.proxy(i);
+      EntityData out = co_await box.call<EntityData>("step", time, own, max_advance);
+      outputs_[eid] = std::move(out);  // msg_out only if produced in this step
     }
     co_return std::nullopt;
   }
@@ -65,35 +100,21 @@ class MailboxSimulator final : public Simulator {
   OutputData get_data(const OutputRequest& outputs) override {
     OutputData data;
     for (const auto& [eid, attrs] : outputs) {
-      const Box& box = find(eid);
+      auto found = outputs_.find(eid);
+      if (found == outputs_.end()) throw KeyError("no entity \"" + eid + "\"");
       EntityData& d = data.entities[eid];
       for (const auto& attr : attrs) {
-        if (attr == "seen") d[attr] = Value(box.seen);
-        if (attr == "max_adv") d[attr] = box.max_adv;
-        if (attr == "msg_out" && box.msg_out) d[attr] = *box.msg_out;
+        auto it = found->second.find(attr);
+        if (it != found->second.end()) d[attr] = it->second;
       }
     }
     return data;
   }
 
  private:
-  /// The periodic timer: at the next multiple of period after the clock's time.
-  void schedule_tick() {
-    const Time now = to_time(clock().time());
-    const Time next = (now < 0 ? 0 : now / period_ + 1) * period_;
-    tick_ = clock().call_at(to_seconds(next), [this] { schedule_tick(); });
-  }
-
-  const Box& find(const std::string& eid) const {
-    for (const Box& b : boxes_) {
-      if (b.eid == eid) return b;
-    }
-    throw KeyError("no entity \"" + eid + "\"");
-  }
-
-  std::vector<Box> boxes_;
+  EntityAgents entities_;
+  std::map<std::string, EntityData> outputs_;  // what each Box returned from its last step
   std::int64_t period_ = 5;
-  TimerHandle tick_;
 };
 
 }  // namespace

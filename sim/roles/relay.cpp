@@ -1,8 +1,9 @@
 // Role `relay` (MOSAIK.md §12, scenarios event_selfstep and event_outtime):
-// an event-based simulator; each Relay passes factor · sum(in) on after
-// `delay` steps. In mode self_step the delay is a clock timer (the adapter
-// asks mosaik for a self-step at its deadline); in mode output_time the value
-// leaves at once, stamped with the output time t + delay.
+// an event-based simulator; each Relay is an agent that passes
+// factor · sum(in) on after `delay` steps. In mode self_step the delay is a
+// clock timer of the agent (the adapter asks mosaik for a self-step at its
+// deadline); in mode output_time the value leaves at once, stamped with the
+// output time t + delay.
 
 #include "roles.hpp"
 
@@ -14,26 +15,53 @@ namespace uvmas::sim::roles {
 
 namespace {
 
-struct Emission {
-  Value out;
-  Value max_adv;
-};
+/// One Relay entity.
+class RelayAgent final : public Agent {
+ public:
+  RelayAgent(Container& container, Simulator& sim, Value factor, std::int64_t delay, bool output_time_mode)
+      : Agent(container), sim_(sim), factor_(std::move(factor)), delay_(delay), output_time_mode_(output_time_mode) {
+    expose("step", &RelayAgent::step);
+  }
+  // The timers point at this agent: none may fire once it is gone.
+  ~RelayAgent() override {
+    for (auto& timer : timers_) timer.cancel();
+  }
 
-struct Relay {
-  std::string eid;
-  Value factor;
-  std::optional<Emission> ready;
+  /// Takes this step's `in` values; returns the emission ready now
+  /// ({"out", "max_adv"}), or an empty map for none.
+  EntityData step(Time time, EntityInputs inputs, Time max_advance) {
+    if (const SourceValues* in = find_attr(inputs, "in")) {
+      EntityData e;
+      e["out"] = multiply(factor_, sum(in));
+      e["max_adv"] = Value(max_advance);
+      if (output_time_mode_ || delay_ == 0) {
+        ready_ = std::move(e);
+      } else {
+        // The emission waits on the clock; the pending timer is the self-step.
+        std::erase_if(timers_, [](const TimerHandle& t) { return !t.active(); });
+        timers_.push_back(container().clock().call_at(sim_.to_seconds(time + delay_),
+                                                      [this, e = std::move(e)]() mutable { ready_ = std::move(e); }));
+      }
+    }
+    EntityData out = std::move(ready_);
+    ready_.clear();
+    return out;
+  }
+
+ private:
+  Simulator& sim_;
+  Value factor_;
+  std::int64_t delay_;
+  bool output_time_mode_;
+  EntityData ready_;
+  std::vector<TimerHandle> timers_;
 };
 
 class RelaySimulator final : public Simulator {
  public:
   using Simulator::Simulator;
-  // The timers point into relays_: none may fire once they are gone.
-  ~RelaySimulator() override {
-    for (auto& timer : timers_) timer.cancel();
-  }
 
-  Meta init(const std::string&, double, const Params& params) override {
+  Meta init(const std::string& sid, double, const Params& params) override {
     delay_ = int_param(params, "delay", 0);
     if (delay_ < 0) throw ValueError("delay must not be negative, got " + std::to_string(delay_));
     if (auto it = params.find("mode"); it != params.end()) {
@@ -44,6 +72,7 @@ class RelaySimulator final : public Simulator {
       }
       output_time_mode_ = mode == "output_time";
     }
+    entities_.open(*this, sid);
     Meta meta;
     meta.type = SimulatorType::event_based;
     ModelMeta& relay = meta.models["Relay"];
@@ -61,8 +90,8 @@ class RelaySimulator final : public Simulator {
     }
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
-      std::string eid = "Relay_" + std::to_string(relays_.size());
-      relays_.push_back(std::make_unique<Relay>(Relay{eid, factor, std::nullopt}));
+      std::string eid = "Relay_" + std::to_string(entities_.size());
+      entities_.spawn<RelayAgent>(eid, *this, factor, delay_, output_time_mode_);
       out.push_back({eid, "Relay", {}, {}, {}});
     }
     return out;
@@ -70,46 +99,44 @@ class RelaySimulator final : public Simulator {
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
     output_time_.reset();
-    for (auto& relay : relays_) {
-      const SourceValues* in = find_input(inputs, relay->eid, "in");
-      if (!in) continue;
-      Emission e{multiply(relay->factor, sum(in)), Value(max_advance)};
-      if (output_time_mode_ || delay_ == 0) {
-        relay->ready = std::move(e);
-        if (output_time_mode_ && delay_ > 0) output_time_ = time + delay_;
-      } else {
-        // The emission waits on the clock; the pending timer is the self-step.
-        Relay* r = relay.get();
-        std::erase_if(timers_, [](const TimerHandle& t) { return !t.active(); });
-        timers_.push_back(clock().call_at(to_seconds(time + delay_),
-                                          [r, e = std::move(e)]() mutable { r->ready = std::move(e); }));
-      }
+    // Every Relay is asked, inputs or not: its own timer may have made an emission ready.
+    for (std::size_t i = 0; i < entities_.size(); ++i) {
+      const std::string eid = entities_.eid(i);
+      auto it = inputs.find(eid);
+      const bool has_input = it != inputs.end() && find_attr(it->second, "in");
+      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
+      AgentProxy relay = co_await entities_.proxy(i);
+      EntityData emission = co_await relay.call<EntityData>("step", time, own, max_advance);
+      // Kept until get_data sends it (presence is the event), as an unsent one is.
+      if (!emission.empty()) ready_[eid] = std::move(emission);
+      if (has_input && output_time_mode_ && delay_ > 0) output_time_ = time + delay_;
     }
     co_return std::nullopt;
   }
 
   OutputData get_data(const OutputRequest& outputs) override {
     OutputData data;
-    for (auto& relay : relays_) {
-      auto wanted = outputs.find(relay->eid);
-      if (wanted == outputs.end() || !relay->ready) continue;
-      EntityData& d = data.entities[relay->eid];
+    for (std::size_t i = 0; i < entities_.size(); ++i) {
+      const std::string& eid = entities_.eid(i);
+      auto wanted = outputs.find(eid);
+      auto ready = ready_.find(eid);
+      if (wanted == outputs.end() || ready == ready_.end()) continue;
+      EntityData& d = data.entities[eid];
       for (const auto& attr : wanted->second) {
-        if (attr == "out") d[attr] = relay->ready->out;
-        if (attr == "max_adv") d[attr] = relay->ready->max_adv;
+        if (auto v = ready->second.find(attr); v != ready->second.end()) d[attr] = v->second;
       }
-      relay->ready.reset();  // presence is the event: send it once
+      ready_.erase(ready);  // presence is the event: send it once
     }
     if (!data.entities.empty()) data.time = output_time_;
     return data;
   }
 
  private:
-  std::vector<std::unique_ptr<Relay>> relays_;
+  EntityAgents entities_;
+  std::map<std::string, EntityData> ready_;  // emissions handed over and not yet sent, by eid
   std::int64_t delay_ = 0;
   bool output_time_mode_ = false;
   std::optional<Time> output_time_;
-  std::vector<TimerHandle> timers_;
 };
 
 }  // namespace

@@ -1,12 +1,18 @@
 #pragma once
 // The four roles of MOSAIK.md §12 (counter, relay, agent, mailbox) as
-// uvmas::sim::Simulator subclasses. Their entities are small objects driven
-// by ExternalClock timers and tasks on the simulator's loop.
+// uvmas::sim::Simulator subclasses. Every entity is a uvmas Agent in one
+// in-process Container on the simulator's ExternalClock; the simulator object
+// hands each entity its inputs and takes back its outputs with agent calls,
+// so the adapter's quiescence-aware step waits for that traffic too.
 
+#include <uvmas/framework/container.hpp>
 #include <uvmas/sim/mosaik.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace uvmas::sim::roles {
 
@@ -21,7 +27,39 @@ Value add(const Value& a, const Value& b);
 Value multiply(const Value& a, const Value& b);
 /// The sum of all values (int 0 for none).
 Value sum(const SourceValues* values);
+/// The values one attribute of an entity received, or nullptr.
+const SourceValues* find_attr(const EntityInputs& inputs, const std::string& attr) noexcept;
 /// A keyword parameter that must be an int (bool refused), or `fallback` when absent.
 std::int64_t int_param(const Params& params, const std::string& name, std::int64_t fallback);
+
+/// A role's entities: agents of one Container at `local://<sid>` (no socket)
+/// on the simulator's loop and ExternalClock, by eid, with the proxies the
+/// simulator calls them through.
+class EntityAgents {
+ public:
+  /// Opens the container (in init, once the sid is known).
+  void open(Simulator& sim, const std::string& sid);
+  /// Creates the agent `T(container, args...)` for entity `eid`.
+  template <class T, class... Args>
+  T& spawn(std::string eid, Args&&... args) {
+    T& agent = container_->spawn<T>(std::forward<Args>(args)...);
+    entities_.push_back({std::move(eid), &agent, AgentProxy()});
+    return agent;
+  }
+  std::size_t size() const noexcept { return entities_.size(); }
+  const std::string& eid(std::size_t i) const { return entities_[i].eid; }
+  bool contains(const std::string& eid) const noexcept;
+  /// The simulator's proxy to entity `i` (connected on first use; in-process).
+  Task<AgentProxy> proxy(std::size_t i);
+
+ private:
+  struct Entity {
+    std::string eid;
+    Agent* agent;
+    AgentProxy proxy;
+  };
+  std::vector<Entity> entities_;
+  std::unique_ptr<Container> container_;
+};
 
 }  // namespace uvmas::sim::roles

@@ -34,6 +34,11 @@ Value sum(const SourceValues* values) {
   return total;
 }
 
+const SourceValues* find_attr(const EntityInputs& inputs, const std::string& attr) noexcept {
+  auto it = inputs.find(attr);
+  return it == inputs.end() ? nullptr : &it->second;
+}
+
 std::int64_t int_param(const Params& params, const std::string& name, std::int64_t fallback) {
   auto it = params.find(name);
   if (it == params.end()) return fallback;
