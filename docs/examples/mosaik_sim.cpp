@@ -1,45 +1,72 @@
-// A mosaik simulator in C++ (docs/mosaik.md): thermostats that ask a planner
-// for their setpoint over a uvmas channel, on mosaik's clock.
+// A mosaik simulator in C++ (docs/mosaik.md): thermostats, each a uvmas
+// agent, that ask a planner agent for their setpoint, on mosaik's clock.
 //
 //   example-mosaik_sim 127.0.0.1:5678            (mosaik "cmd": connect to mosaik)
 //   example-mosaik_sim --listen 127.0.0.1:5678   (mosaik "connect": wait for mosaik)
 //
 // docs/mosaik/scenario.py runs it under a mosaik master.
 
-#include <uvmas/framework/channel.hpp>
+#include <uvmas/framework/container.hpp>
 #include <uvmas/sim/mosaik.hpp>
 
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
 using namespace uvmas;
 
-/// The planner: answers a temperature with a setpoint. It lives on the same
-/// loop, behind a LocalQueue address, as an agent of a container would.
-Task<> planner(Channel channel) {
-  for (;;) {
-    Request request = co_await channel.recv();  // ConnectionError ends the task when the client leaves
-    const double temp = request.content().as_double();
-    co_await request.reply(temp < 20.0 ? 21.0 : 19.0);
-  }
-}
-
-struct Thermostat {
-  std::string eid;
-  double setpoint = 20.0;
-  Value last_temp;
+/// The planner: answers a temperature with a setpoint.
+class Planner final : public Agent {
+ public:
+  explicit Planner(Container& container) : Agent(container) { expose("setpoint", &Planner::setpoint); }
+  double setpoint(double temp) { return temp < 20.0 ? 21.0 : 19.0; }
 };
 
+/// One Thermostat entity. A new temperature makes it ask the planner; a
+/// periodic timer on mosaik's clock makes mosaik step it every `check_every`
+/// steps even without input.
+class Thermostat final : public Agent {
+ public:
+  Thermostat(Container& container, std::string planner, double check_every)
+      : Agent(container), planner_(std::move(planner)), check_every_(check_every) {
+    expose("temperature", &Thermostat::temperature);
+    check();
+  }
+  ~Thermostat() override { check_timer_.cancel(); }
+
+  /// Takes a temperature, returns the setpoint the planner chose.
+  Task<double> temperature(double temp) {
+    AgentProxy planner = co_await container().connect(planner_);
+    setpoint_ = co_await planner.call<double>("setpoint", temp);
+    co_return setpoint_;
+  }
+
+ private:
+  void check() {
+    check_timer_ = container().clock().call_in(check_every_, [this] { check(); });
+  }
+
+  std::string planner_;
+  double check_every_;
+  double setpoint_ = 20.0;
+  TimerHandle check_timer_;
+};
+
+/// The simulator: creates the agents in a container on mosaik's clock and
+/// passes each step's temperatures to them as agent calls.
 class ThermostatSim final : public sim::Simulator {
  public:
   using Simulator::Simulator;
 
-  sim::Meta init(const std::string&, double, const sim::Params& params) override {
+  sim::Meta init(const std::string& sid, double, const sim::Params& params) override {
     if (auto it = params.find("check_every"); it != params.end()) check_every_ = it->second.as<sim::Time>();
-    planner_ = start_server(loop(), "local://planner", [](Channel c) { return planner(std::move(c)); });
+    ContainerOptions options;
+    options.clock = &clock();  // agents' timers and sleeps run on mosaik time
+    container_ = Container::create(loop(), "local://" + sid, options);
+    planner_ = container_->spawn<Planner>().addr();
     sim::Meta meta;
     meta.type = sim::SimulatorType::hybrid;
     auto& model = meta.models["Thermostat"];
@@ -52,59 +79,40 @@ class ThermostatSim final : public sim::Simulator {
                                              const sim::Params&) override {
     std::vector<sim::EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
-      auto t = std::make_unique<Thermostat>();
-      t->eid = model + "_" + std::to_string(thermostats_.size());
-      out.push_back({t->eid, model, {}, {}, {}});
-      thermostats_.push_back(std::move(t));
+      std::string eid = model + "_" + std::to_string(thermostats_.size());
+      Thermostat& t = container_->spawn<Thermostat>(planner_, to_seconds(check_every_));
+      thermostats_[eid] = t.addr();
+      setpoints_[eid] = 20.0;
+      out.push_back({eid, model, {}, {}, {}});
     }
     return out;
   }
 
-  void setup_done() override { check(); }
-
   Task<std::optional<sim::Time>> step(sim::Time, const sim::Inputs& inputs, sim::Time) override {
-    for (auto& t : thermostats_) {
-      if (const sim::SourceValues* temp = sim::find_input(inputs, t->eid, "temp")) {
-        t->last_temp = temp->begin()->second;
-        // Ask the planner; the step's reply waits until every such task is done.
-        tasks().spawn(ask_planner(t.get(), t->last_temp.as_double()));
+    for (const auto& [eid, addr] : thermostats_) {
+      if (const sim::SourceValues* temp = sim::find_input(inputs, eid, "temp")) {
+        const double t = temp->begin()->second.as_double();
+        AgentProxy thermostat = co_await container_->connect(addr);
+        setpoints_[eid] = co_await thermostat.call<double>("temperature", t);
       }
     }
-    co_return std::nullopt;  // next step: the periodic check timer (or the next input)
+    co_return std::nullopt;  // next step: the agents' check timers (or the next input)
   }
 
   sim::OutputData get_data(const sim::OutputRequest& outputs) override {
     sim::OutputData data;
     for (const auto& [eid, attrs] : outputs) {
-      for (auto& t : thermostats_) {
-        if (t->eid == eid) data.entities[eid]["setpoint"] = t->setpoint;
-      }
+      if (auto it = setpoints_.find(eid); it != setpoints_.end()) data.entities[eid]["setpoint"] = it->second;
     }
     return data;
   }
 
-  void stop() override {
-    check_timer_.cancel();
-    planner_.reset();
-  }
-
  private:
-  Task<> ask_planner(Thermostat* t, double temp) {
-    Channel channel = co_await open_connection(loop(), "local://planner");
-    Value setpoint = co_await channel.send(temp);
-    t->setpoint = setpoint.as_double();
-    co_await channel.close();
-  }
-
-  /// A periodic timer: it makes mosaik step us every `check_every` steps.
-  void check() {
-    check_timer_ = clock().call_in(to_seconds(check_every_), [this] { check(); });
-  }
-
-  std::vector<std::unique_ptr<Thermostat>> thermostats_;
-  std::unique_ptr<Server> planner_;
+  std::unique_ptr<Container> container_;
+  std::string planner_;
+  std::map<std::string, std::string> thermostats_;  // agent address by eid
+  std::map<std::string, double> setpoints_;
   sim::Time check_every_ = 15;
-  TimerHandle check_timer_;
 };
 
 }  // namespace
