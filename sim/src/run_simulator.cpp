@@ -5,8 +5,10 @@
 #include "one_shot.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/sim/mosaik.hpp"
+#include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/transports/connect.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -16,7 +18,8 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: PROG HOST:PORT             connect to mosaik (sim_config \"cmd\": \"PROG %(addr)s\")\n"
-    "       PROG --listen HOST:PORT    accept one connection from mosaik (sim_config \"connect\")\n";
+    "       PROG --listen HOST:PORT    accept one connection from mosaik (sim_config \"connect\")\n"
+    "  --timeout S                     with --listen: give up after S seconds without mosaik (default 60)\n";
 
 /// "HOST:PORT" as a tcp:// address (an IPv6 host gets its brackets).
 std::string tcp_url(const std::string& host_port) {
@@ -52,7 +55,7 @@ struct AcceptOne {
   StreamPtr stream;
 };
 
-Task<int> listen_and_serve(Loop* loop, std::string url, std::string host_port, Simulator* sim) {
+Task<int> listen_and_serve(Loop* loop, std::string url, std::string host_port, double timeout, Simulator* sim) {
   AcceptOne one(*loop);
   std::unique_ptr<Listener> listener;
   std::string error;
@@ -73,10 +76,22 @@ Task<int> listen_and_serve(Loop* loop, std::string url, std::string host_port, S
     std::cerr << "uvmas mosaik simulator: cannot listen on " << host_port << ": " << error << "\n";
     co_return 1;
   }
-  co_await one.accepted.wait();
+  {
+    // Real seconds, not mosaik time: the ExternalClock stands still until mosaik steps us.
+    WallClock wall(*loop);
+    AcceptOne* state = &one;
+    TimerHandle give_up = wall.call_in(timeout, [state] { state->accepted.fire(); });
+    co_await one.accepted.wait();
+    give_up.cancel();
+  }
   // mosaik's connect starter makes exactly one connection: stop listening.
   listener->close();
   listener.reset();
+  if (!one.stream) {
+    std::cerr << "uvmas mosaik simulator: no connection from mosaik on " << host_port << " within " << timeout
+              << " s\n";
+    co_return 1;
+  }
   Channel channel = make_channel(std::move(one.stream), ChannelOptions{});
   co_await serve(channel, *sim);
   co_return 0;
@@ -92,6 +107,22 @@ std::optional<Endpoint> parse_endpoint(int argc, char** argv, std::string& error
     if (arg == "-h" || arg == "--help") {
       error = usage_text;
       return std::nullopt;
+    }
+    if (arg == "--timeout" || arg == "-t" || arg.rfind("--timeout=", 0) == 0) {
+      std::string value;
+      if (arg.rfind("--timeout=", 0) == 0) {
+        value = arg.substr(10);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      }
+      char* end = nullptr;
+      const double seconds = value.empty() ? 0.0 : std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() || !(seconds > 0)) {
+        error = "--timeout needs a positive number of seconds\n" + std::string(usage_text);
+        return std::nullopt;
+      }
+      endpoint.accept_timeout = seconds;
+      continue;
     }
     if (arg == "--listen" || arg == "-r" || arg == "--remote") {
       if (i + 1 >= argc) {
@@ -135,7 +166,7 @@ int run_simulator(const Endpoint& endpoint, const SimulatorFactory& factory) {
     ExternalClock clock(loop, 0);
     std::unique_ptr<Simulator> sim = factory(loop, clock);
     if (endpoint.listen) {
-      status = loop.run(listen_and_serve(&loop, url, endpoint.host_port, sim.get()));
+      status = loop.run(listen_and_serve(&loop, url, endpoint.host_port, endpoint.accept_timeout, sim.get()));
     } else {
       status = loop.run(connect_and_serve(&loop, url, endpoint.host_port, sim.get()));
     }

@@ -225,4 +225,16 @@ TEST(MosaikRolesProgram, BadCommandLinesGetUsageAndExitTwo) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST(MosaikRolesProgram, ListeningWithoutMosaikGivesUpAfterTheTimeoutWithExitOne) {
+  Loop loop;
+  const std::uint16_t port = free_port(loop);
+  auto r = test::run_process(roles_binary() + " --role counter --listen 127.0.0.1:" + std::to_string(port) +
+                             " --timeout 0.3 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("no connection from mosaik on 127.0.0.1:"), std::string::npos) << r.out;
+  r = test::run_process(roles_binary() + " --role counter --listen 127.0.0.1:1 --timeout 0 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--timeout needs a positive number of seconds"), std::string::npos) << r.out;
+}
+
 }  // namespace

@@ -494,6 +494,29 @@ TEST(MosaikLifecycle, ParseEndpointTakesBothStartModes) {
   EXPECT_FALSE(sim::parse_endpoint(1, const_cast<char**>(none), error));
 }
 
+TEST(MosaikLifecycle, ParseEndpointTakesAnAcceptTimeoutDefaultingToSixtySeconds) {
+  std::string error;
+  const char* plain[] = {"prog", "--listen", "127.0.0.1:5678"};
+  auto e = sim::parse_endpoint(3, const_cast<char**>(plain), error);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->accept_timeout, 60.0);
+  const char* spaced[] = {"prog", "--listen", "127.0.0.1:5678", "--timeout", "2.5"};
+  e = sim::parse_endpoint(5, const_cast<char**>(spaced), error);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->accept_timeout, 2.5);
+  EXPECT_EQ(e->host_port, "127.0.0.1:5678");
+  const char* joined[] = {"prog", "--timeout=7", "-r", "127.0.0.1:5678"};
+  e = sim::parse_endpoint(4, const_cast<char**>(joined), error);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->accept_timeout, 7.0);
+  EXPECT_TRUE(e->listen);
+  const char* bad[] = {"prog", "--listen", "127.0.0.1:5678", "--timeout", "soon"};
+  EXPECT_FALSE(sim::parse_endpoint(5, const_cast<char**>(bad), error));
+  EXPECT_NE(error.find("--timeout needs"), std::string::npos);
+  const char* missing[] = {"prog", "--listen", "127.0.0.1:5678", "--timeout"};
+  EXPECT_FALSE(sim::parse_endpoint(4, const_cast<char**>(missing), error));
+}
+
 // -- the channel extension mosaik needs ------------------------------------------------------
 
 Task<> fail_with_array(Channel channel) {

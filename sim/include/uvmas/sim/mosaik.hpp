@@ -248,19 +248,24 @@ struct Endpoint {
   /// true: listen there and accept one connection (mosaik's `connect`
   /// starter); false: connect there (mosaik's `cmd` starter, `%(addr)s`).
   bool listen = false;
+  /// Listening: real seconds to wait for mosaik's connection before giving
+  /// up (exit 1), as mosaik-api-v3's `--timeout` (default 60).
+  double accept_timeout = 60.0;
 };
 
 /// Builds the simulator once the loop and clock exist.
 using SimulatorFactory = std::function<std::unique_ptr<Simulator>(Loop& loop, ExternalClock& clock)>;
 
-/// Parses `PROG HOST:PORT` or `PROG --listen HOST:PORT` (also `--listen=`,
-/// and `-r`/`--remote` as in mosaik-api). Returns nothing and sets `error`
+/// Parses `PROG HOST:PORT` or `PROG --listen HOST:PORT [--timeout S]` (also
+/// `--listen=`, `--timeout=`, and `-r`/`--remote`, `-t` as in mosaik-api).
+/// Returns nothing and sets `error`
 /// (usage text for -h) when the arguments are wrong.
 std::optional<Endpoint> parse_endpoint(int argc, char** argv, std::string& error);
 
 /// Runs a simulator against one mosaik connection made as `endpoint` says, on
 /// a fresh loop and ExternalClock (starting at 0). Returns 0 after `stop` or
-/// EOF; 1 with a message on stderr when mosaik cannot be reached.
+/// EOF; 1 with a message on stderr when mosaik cannot be reached (or, when
+/// listening, does not connect within `accept_timeout`).
 int run_simulator(const Endpoint& endpoint, const SimulatorFactory& factory);
 /// `main` in one call: parses the command line (see parse_endpoint), then runs.
 /// Returns 2 with usage on stderr for a bad command line (0 for -h).
