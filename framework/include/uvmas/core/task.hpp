@@ -14,6 +14,8 @@
 /// transfer into a tail call (-O0, ASan). A child that suspended first
 /// resumes its awaiter by symmetric transfer when it completes.
 
+#include <uvmas/core/frame_pool.hpp>
+
 #include <coroutine>
 #include <exception>
 #include <type_traits>
@@ -28,6 +30,9 @@ class Task;
 namespace detail {
 
 struct PromiseBase {
+  static void* operator new(std::size_t size) { return FramePool::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { FramePool::deallocate(p, size); }
+
   std::coroutine_handle<> continuation_ = std::noop_coroutine();
   /// True while the awaiter's await_suspend is still running this task.
   bool started_inline_ = false;
