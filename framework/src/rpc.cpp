@@ -31,6 +31,19 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
   ResumeSoon closed_waiter;
   bool waiting = false;
   std::string loopback_origin;
+
+  // Cancels the request tasks once the channel closed, from a clean stack: a
+  // request waiting for something else (a timer that a shut-down container
+  // dropped, another connection) would otherwise keep its frame and, through
+  // its CallContext, this state alive forever.
+  struct CancelRequests final : SoonCallback {
+    ConnectionState* self;
+    explicit CancelRequests(ConnectionState* s) : self(s) {}
+    void fire() override {
+      auto keep = self->shared_from_this();  // the last reference may be in a cancelled frame
+      self->tasks.cancel();
+    }
+  } cancel_requests{this};
 };
 
 namespace {
@@ -258,10 +271,13 @@ std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* roo
   state->channel.set_request_handler(state.get());
   std::weak_ptr<detail::ConnectionState> weak = state;
   state->channel.on_close([weak](std::string_view) {
-    if (auto s = weak.lock(); s && s->waiting) {
+    auto s = weak.lock();
+    if (!s) return;
+    if (s->waiting) {
       s->waiting = false;
       s->channel.loop().call_soon(s->closed_waiter);
     }
+    s->channel.loop().call_soon(s->cancel_requests);
   });
   return state;
 }
