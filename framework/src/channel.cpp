@@ -50,7 +50,9 @@ ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame)
       stream_(std::move(stream)),
       codec_(std::move(codec)),
       max_frame_(max_frame),
-      peer_(stream_->peer_name()) {}
+      peer_(stream_->peer_name()) {
+  in_process_ = stream_->in_process();
+}
 
 ChannelCore::~ChannelCore() {
   // Pending reply slots belong to coroutines that hold this core alive, so
@@ -77,7 +79,7 @@ void ChannelCore::abandon(std::uint64_t id) noexcept {
   if (entry && entry != abandoned()) {
     entry = abandoned();
     --pending_;
-    loop_.add_busy(-1);
+    add_busy(-1);
   }
 }
 
@@ -226,7 +228,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
   trim_window();
   if (slot == abandoned()) return;  // the caller gave up waiting (cancelled or timed out)
   --pending_;
-  loop_.add_busy(-1);
+  add_busy(-1);
   if (type.as_int() == 1) {
     slot->value = std::move(triple[2]);
   } else {
@@ -284,7 +286,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     if (!slot || slot == abandoned()) continue;
     slot->error = error;
     slot->done = true;
-    loop_.add_busy(-1);
+    add_busy(-1);
     waiting.push_back(slot);
   }
   incoming_.clear();

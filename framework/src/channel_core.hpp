@@ -37,7 +37,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void register_slot(std::uint64_t id, ReplySlot* slot) {
     window_[id - window_base_] = slot;
     ++pending_;
-    loop_.add_busy(1);
+    add_busy(1);
   }
   void abandon(std::uint64_t id) noexcept;
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
@@ -96,6 +96,12 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   std::deque<ReplySlot*> window_;
   std::uint64_t window_base_ = 0;
   std::size_t pending_ = 0;
+  // Requests to a peer outside this process count as loop activity until
+  // answered; for an in-process peer its own work is what counts.
+  void add_busy(std::int64_t delta) noexcept {
+    if (!in_process_) loop_.add_busy(delta);
+  }
+  bool in_process_ = false;
   void trim_window() noexcept {
     while (!window_.empty() && window_.front() == nullptr) {
       window_.pop_front();

@@ -138,20 +138,15 @@ Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value cont
   co_return co_await state->channel.send(std::move(content));
 }
 
-// Keeps the loop "busy" while an in-process call runs (quiescence checks).
-struct BusyGuard {
-  Loop& loop;
-  explicit BusyGuard(Loop& l) : loop(l) { loop.add_busy(1); }
-  ~BusyGuard() { loop.add_busy(-1); }
-  BusyGuard(const BusyGuard&) = delete;
-  BusyGuard& operator=(const BusyGuard&) = delete;
-};
-
 // The arguments are already the callee's own copies (Values are deep-copied
 // values), so nothing is shared with the caller, as after a decode.
 Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
   if (!state->root) throw ConnectionError("in-process connection to " + state->loopback_origin + " is closed");
-  BusyGuard busy(state->tasks.loop());
+  // Not counted in Loop::busy: the callee runs in this process, so whatever
+  // it waits for is visible to the loop itself (runnable work, I/O that is
+  // counted where it is sent, or clock timers, which only the clock's owner
+  // can release). Counting it would make a step whose agents wait for time
+  // never quiescent.
   std::exception_ptr error;
   Value result;
   try {

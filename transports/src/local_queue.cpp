@@ -63,6 +63,7 @@ class LocalStream final : public Stream {
   bool closed() const noexcept override { return closed_; }
   std::string peer_name() const override { return peer_; }
   Loop& loop() const noexcept override { return loop_; }
+  bool in_process() const noexcept override { return true; }
 
  private:
   struct Deliver final : SoonCallback {
