@@ -29,20 +29,6 @@ void write_be32(char* p, std::uint32_t v) noexcept {
   p[3] = static_cast<char>(v);
 }
 
-struct WaitIn {
-  IntrusiveList<ResumeSoon>& list;
-  ResumeSoon node;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    node.handle = h;
-    list.push_back(node);
-  }
-  void await_resume() const noexcept {}
-};
-
-void wake_all(Loop& loop, IntrusiveList<ResumeSoon>& list) {
-  while (ResumeSoon* w = list.pop_front()) loop.call_soon(*w);
-}
 }  // namespace
 
 ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame)
@@ -133,14 +119,14 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
 bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= high_water; }
 
 Task<> ChannelCore::drained() {
-  while (congested()) co_await WaitIn{drain_waiters_, {}};
+  while (congested()) co_await drain_waiters_.wait();
 }
 
 Task<Request> ChannelCore::recv() {
   auto self = shared_from_this();
   while (incoming_.empty()) {
     if (closed_) throw ConnectionError("connection to " + peer_ + " is closed: " + reason_);
-    co_await WaitIn{recv_waiters_, {}};
+    co_await recv_waiters_.wait();
   }
   Request r = std::move(incoming_.front());
   incoming_.pop_front();
@@ -206,7 +192,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
       handler_->on_request(std::move(request));
     } else {
       incoming_.push_back(std::move(request));
-      if (ResumeSoon* w = recv_waiters_.pop_front()) loop_.call_soon(*w);
+      recv_waiters_.wake_one(loop_);
     }
     return;
   }
@@ -260,7 +246,7 @@ void ChannelCore::on_drained() {
     paused_ = false;
     stream_->resume_reading();
   }
-  wake_all(loop_, drain_waiters_);
+  drain_waiters_.wake_all(loop_);
 }
 
 void ChannelCore::finish(std::string reason, bool graceful) {
@@ -290,8 +276,8 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     waiting.push_back(slot);
   }
   incoming_.clear();
-  wake_all(loop_, recv_waiters_);
-  wake_all(loop_, drain_waiters_);
+  recv_waiters_.wake_all(loop_);
+  drain_waiters_.wake_all(loop_);
   auto callbacks = std::move(close_callbacks_);
   for (auto& cb : callbacks) cb(reason_);
   // Resume callers from the loop: one of them may cancel the others.

@@ -3,6 +3,7 @@
 // matching, the incoming request queue and back-pressure.
 
 #include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/wait_list.hpp"
 #include "uvmas/framework/channel.hpp"
 
 #include <deque>
@@ -109,8 +110,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
     }
   }
   std::deque<Request> incoming_;
-  IntrusiveList<ResumeSoon> recv_waiters_;
-  IntrusiveList<ResumeSoon> drain_waiters_;
+  WaitList recv_waiters_;
+  WaitList drain_waiters_;
   RequestHandler* handler_ = nullptr;
   std::vector<std::function<void(std::string_view)>> close_callbacks_;
   std::string reason_;

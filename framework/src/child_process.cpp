@@ -1,7 +1,7 @@
 #include "uvmas/framework/child_process.hpp"
 
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/wait_list.hpp"
 #include "uvmas/core/uv_handle.hpp"
 
 #include <signal.h>
@@ -20,24 +20,11 @@ struct ChildProcess::Impl {
   bool out_closed = false;
   bool exited = false;
   int status = -1;
-  detail::IntrusiveList<ResumeSoon> waiters;
+  WaitList waiters;
 
   explicit Impl(Loop& l) : loop(l) {}
 
-  void wake() {
-    while (ResumeSoon* w = waiters.pop_front()) loop.call_soon(*w);
-  }
-
-  struct Wait {
-    Impl& impl;
-    ResumeSoon node;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
-      node.handle = h;
-      impl.waiters.push_back(node);
-    }
-    void await_resume() const noexcept {}
-  };
+  void wake() { waiters.wake_all(loop); }
 };
 
 ChildProcess::ChildProcess(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -122,12 +109,12 @@ Task<std::string> ChildProcess::read_line() {
       co_return line;
     }
     if (impl_->out_closed) throw ConnectionError("the child process closed its output before printing a line");
-    co_await Impl::Wait{*impl_, {}};
+    co_await impl_->waiters.wait();
   }
 }
 
 Task<int> ChildProcess::wait() {
-  while (!impl_->exited) co_await Impl::Wait{*impl_, {}};
+  while (!impl_->exited) co_await impl_->waiters.wait();
   co_return impl_->status;
 }
 

@@ -1,5 +1,7 @@
 #include "uvmas/framework/container.hpp"
 
+#include "uvmas/core/wait_list.hpp"
+
 #include "uvmas/clocks/external_clock.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
@@ -87,28 +89,16 @@ struct Container::Outgoing {
   rpc::Connection connection;
   bool ready = false;
   std::exception_ptr error;
-  detail::IntrusiveList<ResumeSoon> waiters;
+  WaitList waiters;
   /// Agents already validated on this connection: aid -> class name (as aiomas caches proxies).
   std::map<std::string, std::string, std::less<>> validated;
 
   bool closed() const { return ready && connection.channel().closed(); }
-  void wake(Loop& loop) {
-    while (ResumeSoon* w = waiters.pop_front()) loop.call_soon(*w);
-  }
+  void wake(Loop& loop) { waiters.wake_all(loop); }
 };
 
 namespace {
 
-struct WaitIn {
-  detail::IntrusiveList<ResumeSoon>& list;
-  ResumeSoon node;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    node.handle = h;
-    list.push_back(node);
-  }
-  void await_resume() const noexcept {}
-};
 
 std::string host_name() {
   char buf[256];
@@ -279,7 +269,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key)
       break;
     }
     if (out->ready) co_return out->connection;
-    co_await WaitIn{out->waiters, {}};
+    co_await out->waiters.wait();
     if (out->error) std::rethrow_exception(out->error);
   }
   auto out = std::make_shared<Outgoing>();

@@ -7,8 +7,7 @@
 
 namespace uvmas {
 
-namespace {
-std::string class_name(const std::exception_ptr& e) {
+std::string exception_class_name(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const ConversionError&) {
@@ -21,7 +20,6 @@ std::string class_name(const std::exception_ptr& e) {
     return python_class_name(e);
   }
 }
-}  // namespace
 
 std::string remote_traceback_text(const std::exception_ptr& error, std::string_view where) {
   std::string message;
@@ -35,7 +33,7 @@ std::string remote_traceback_text(const std::exception_ptr& error, std::string_v
   std::string text = "Traceback (most recent call last):\n  File \"<uvmas>\", line 0, in ";
   text.append(where);
   text += "\n";
-  text += class_name(error);
+  text += exception_class_name(error);
   if (!message.empty()) {
     text += ": ";
     text += message;

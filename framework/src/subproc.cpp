@@ -1,7 +1,7 @@
 #include "uvmas/framework/subproc.hpp"
 
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/uv_handle.hpp"
+#include "uvmas/core/stop_signals.hpp"
 
 #include <csignal>
 #include <iostream>
@@ -31,7 +31,8 @@ std::vector<std::string> AgentTypes::names() const {
   return out;
 }
 
-Manager::Manager(Container& container, const AgentTypes& types) : Agent(container), types_(types) {
+Manager::Manager(Container& container, const AgentTypes& types)
+    : Agent(container), types_(types), stopped_(container.loop()) {
   expose_raw("spawn", &Manager::spawn);
   expose("set_time", &Manager::set_time);
   expose("stop", &Manager::stop);
@@ -54,42 +55,11 @@ void Manager::set_time(double t) {
   clock->set_time(t);
 }
 
-void Manager::stop() {
-  stopped_ = true;
-  while (ResumeSoon* w = waiters_.pop_front()) container().loop().call_soon(*w);
-}
+void Manager::stop() { stopped_.set(); }
 
-Task<> Manager::stopped() {
-  struct Wait {
-    detail::IntrusiveList<ResumeSoon>& list;
-    ResumeSoon node;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
-      node.handle = h;
-      list.push_back(node);
-    }
-    void await_resume() const noexcept {}
-  };
-  while (!stopped_) co_await Wait{waiters_, {}};
-}
+Task<> Manager::stopped() { return stopped_.wait(); }
 
 namespace {
-
-// SIGTERM/SIGINT (and the parent's death, which arrives as SIGTERM) stop the child like Manager.stop().
-struct Signals {
-  detail::UvHandle<uv_signal_t> term, intr;
-  Manager* manager = nullptr;
-  void start(Loop& loop, Manager& m) {
-    manager = &m;
-    for (auto* h : {&term, &intr}) {
-      h->init(uv_signal_init, loop.uv(), this);
-      uv_signal_start(h->get(), [](uv_signal_t* s, int) {
-        if (auto* self = detail::owner_of<Signals>(s)) self->manager->stop();
-      }, h == &term ? SIGTERM : SIGINT);
-      uv_unref(h->handle());
-    }
-  }
-};
 
 Task<> serve_until_stopped(Container* container, Manager* manager) {
   co_await manager->stopped();
@@ -111,8 +81,8 @@ int run_child(const std::string& address, ContainerOptions options, const AgentT
     return 2;
   }
   auto& manager = container->spawn<Manager>(types);
-  Signals signals;
-  signals.start(loop, manager);
+  // SIGTERM/SIGINT (the parent's death arrives as SIGTERM) stop the child like Manager.stop().
+  StopOnSignals signals(loop, [&manager] { manager.stop(); });
   std::cout << "READY " << container->base_url() << std::endl;
   loop.run(serve_until_stopped(container.get(), &manager));
   return 0;

@@ -4,7 +4,7 @@
 
 #include "uvmas/sim/mosaik.hpp"
 
-#include "one_shot.hpp"
+#include "uvmas/core/wait_list.hpp"
 #include "uvmas/codecs/error.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
@@ -29,12 +29,8 @@ std::string failure_class(const std::exception_ptr& e) {
     std::rethrow_exception(e);
   } catch (const AttributeError&) {
     return "AttributeError";
-  } catch (const ConversionError&) {
-    return "TypeError";
-  } catch (const DecodeError&) {
-    return "ValueError";
   } catch (...) {
-    return python_class_name(e);
+    return exception_class_name(e);
   }
 }
 
@@ -339,7 +335,7 @@ class Session final : public RequestHandler {
 
   Channel channel_;
   Simulator& sim_;
-  detail::OneShot ended_;
+  Event ended_;
   // The channel's close callback cannot be removed; it checks this first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::optional<Time> last_step_;
@@ -352,7 +348,7 @@ Task<> Session::serve(Channel channel, Simulator* sim) {
   sim->mosaik_.channel_ = channel;
   channel.set_request_handler(&session);
   channel.on_close([s = &session, alive = session.alive_](std::string_view) {
-    if (*alive) s->ended_.fire();
+    if (*alive) s->ended_.set();
   });
   co_await session.ended_.wait();
   channel.set_request_handler(nullptr);
@@ -384,7 +380,7 @@ Task<> Session::handle(Session* self, Request request) {
     } else if (function == "stop") {
       // mosaik needs no reply (it waits 0.1 s at most, then closes).
       answer = false;
-      self->ended_.fire();
+      self->ended_.set();
     } else {
       result = self->call(function, args, content[2].as_map());
     }

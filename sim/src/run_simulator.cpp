@@ -2,7 +2,7 @@
 // (we connect to the address mosaik passes) and `connect` (we listen and
 // accept exactly one connection), behind one command line.
 
-#include "one_shot.hpp"
+#include "uvmas/core/wait_list.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/sim/mosaik.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
@@ -51,7 +51,7 @@ Task<int> connect_and_serve(Loop* loop, std::string url, std::string host_port, 
 /// Holds the one accepted stream; later connections are refused by closing them.
 struct AcceptOne {
   explicit AcceptOne(Loop& loop) : accepted(loop) {}
-  detail::OneShot accepted;
+  Event accepted;
   StreamPtr stream;
 };
 
@@ -62,12 +62,12 @@ Task<int> listen_and_serve(Loop* loop, std::string url, std::string host_port, d
   try {
     AcceptOne* state = &one;
     listener = listen_stream(*loop, Address::parse(url), [state](StreamPtr stream) {
-      if (state->stream || state->accepted.fired()) {
+      if (state->stream || state->accepted.is_set()) {
         stream->close();
         return;
       }
       state->stream = std::move(stream);
-      state->accepted.fire();
+      state->accepted.set();
     });
   } catch (const std::exception& e) {
     error = e.what();
@@ -80,7 +80,7 @@ Task<int> listen_and_serve(Loop* loop, std::string url, std::string host_port, d
     // Real seconds, not mosaik time: the ExternalClock stands still until mosaik steps us.
     WallClock wall(*loop);
     AcceptOne* state = &one;
-    TimerHandle give_up = wall.call_in(timeout, [state] { state->accepted.fire(); });
+    TimerHandle give_up = wall.call_in(timeout, [state] { state->accepted.set(); });
     co_await one.accepted.wait();
     give_up.cancel();
   }

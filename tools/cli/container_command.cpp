@@ -10,6 +10,9 @@
 
 #include <uv.h>
 
+#include <uvmas/core/stop_signals.hpp>
+#include <uvmas/core/wait_list.hpp>
+
 #include <csignal>
 #include <iostream>
 
@@ -29,27 +32,9 @@ class TestAgent : public Agent {
   Task<Value> call_me_back(rpc::Proxy peer, Value value) { co_return co_await peer.call("service", value); }
 };
 
-/// Set by SIGINT/SIGTERM; wakes the main task.
-struct StopSignal {
-  Loop* loop = nullptr;
-  ResumeSoon node;
-  bool stopped = false;
-  bool waiting = false;
-  void stop() {
-    if (stopped) return;
-    stopped = true;
-    if (waiting) loop->call_soon(node);
-  }
-  bool await_ready() const noexcept { return stopped; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    node.handle = h;
-    waiting = true;
-  }
-  void await_resume() const noexcept {}
-};
 
-Task<> run_until_stopped(Container* container, StopSignal* stop) {
-  co_await *stop;
+Task<> run_until_stopped(Container* container, Event* stop) {
+  co_await stop->wait();
   co_await container->shutdown();
 }
 
@@ -77,20 +62,10 @@ int run_container(const ContainerSpec& spec) {
     return 2;
   }
   for (int i = 0; i < spec.agents; ++i) container->spawn<TestAgent>();
-  StopSignal stop;
-  stop.loop = &loop;
-  detail::UvHandle<uv_signal_t> signals[2];
-  int numbers[2] = {SIGINT, SIGTERM};
-  for (int i = 0; i < 2; ++i) {
-    signals[i].init(uv_signal_init, loop.uv(), &stop);
-    uv_signal_start(signals[i].get(), [](uv_signal_t* h, int) {
-      if (auto* s = detail::owner_of<StopSignal>(h)) s->stop();
-    }, numbers[i]);
-    uv_unref(signals[i].handle());  // the server keeps the loop alive, not the signal watch
-  }
+  Event stop(loop);
+  StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << container->base_url() << std::endl;
   loop.run(run_until_stopped(container.get(), &stop));
-  for (auto& s : signals) s.close();
   container.reset();
   return 0;
 }

@@ -101,25 +101,15 @@ Task<> Aggregator::balance(int step) {
   }
   s.delivered_kw = s.demand_kw - s.curtailed_kw;
   done_.push_back(s);
-  while (ResumeSoon* w = waiters_.pop_front()) container().loop().call_soon(*w);
+  waiters_.wake_all(container().loop());
 }
 
 Task<StepSummary> Aggregator::step_done(int step) {
-  struct Wait {
-    detail::IntrusiveList<ResumeSoon>& list;
-    ResumeSoon node;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
-      node.handle = h;
-      list.push_back(node);
-    }
-    void await_resume() const noexcept {}
-  };
   for (;;) {
     for (const auto& s : done_) {
       if (s.step == step) co_return s;
     }
-    co_await Wait{waiters_, {}};
+    co_await waiters_.wait();
   }
 }
 

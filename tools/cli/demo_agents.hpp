@@ -62,7 +62,7 @@ class Aggregator : public Agent {
   std::vector<Report> reports_;
   std::vector<StepSummary> done_;
   std::size_t messages_ = 0;
-  detail::IntrusiveList<ResumeSoon> waiters_;
+  WaitList waiters_;
 };
 
 /// Registers Household (seed, aggregator_url) for Manager.spawn.

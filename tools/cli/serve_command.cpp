@@ -4,7 +4,9 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
+#include <uvmas/core/stop_signals.hpp>
 #include <uvmas/core/uv_handle.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/rpc.hpp>
 
 #include <uv.h>
@@ -87,24 +89,6 @@ Value py_mul(const Value& a, const Value& b) {
   unsupported("*", a, b);
 }
 
-/// Set once: by `shutdown` or SIGTERM; wakes the main task.
-struct StopSignal {
-  ResumeSoon node;
-  bool stopped = false;
-  bool waiting = false;
-  Loop* loop = nullptr;
-  void stop() {
-    if (stopped) return;
-    stopped = true;
-    if (waiting) loop->call_soon(node);
-  }
-  bool await_ready() const noexcept { return stopped; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    node.handle = h;
-    waiting = true;
-  }
-  void await_resume() const noexcept {}
-};
 
 /// The INTEROP.md service.
 class TestService {
@@ -112,7 +96,7 @@ class TestService {
   rpc::Router router{"uvmas.serve.TestService"};
   rpc::Router sub{"uvmas.serve.SubService"};
 
-  TestService(Loop& loop, StopSignal& stop) : loop_(loop), stop_(stop) {
+  TestService(Loop& loop, Event& stop) : loop_(loop), stop_(stop) {
     router.expose("add", &py_add, {"a", "b"});
     router.expose("echo", [](Value v) { return v; }, {"value"});
     router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
@@ -131,10 +115,10 @@ class TestService {
     }, {"n"});
     router.expose("get_sub", [this] { return sub.ref(); });
     router.expose("call_back", &call_back_mul, {"proxy", "x"});
-    StopSignal* s = &stop_;
+    Event* s = &stop_;
     router.expose("shutdown", [s] {
       // Stop after the reply is written, from the loop.
-      s->stop();
+      s->set();
       return std::string("bye");
     });
     // A real method that is deliberately not exposed (INTEROP's not_exposed check).
@@ -148,15 +132,11 @@ class TestService {
 
  private:
   Loop& loop_;
-  StopSignal& stop_;
+  Event& stop_;
 };
 
-struct SignalWatch {
-  detail::UvHandle<uv_signal_t> handle;
-};
-
-Task<> serve_until_stopped(Loop* loop, Server* server, StopSignal* stop) {
-  co_await *stop;
+Task<> serve_until_stopped(Loop* loop, Server* server, Event* stop) {
+  co_await stop->wait();
   server->close();
   // Let the last replies (the shutdown's "bye") reach the peers.
   Sleep grace{*loop, 0.05, {}, {}};
@@ -165,8 +145,7 @@ Task<> serve_until_stopped(Loop* loop, Server* server, StopSignal* stop) {
 
 int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
   Loop loop;
-  StopSignal stop;
-  stop.loop = &loop;
+  Event stop(loop);
   TestService service(loop, stop);
   ChannelOptions options;
   options.codec = format_from_string(codec);
@@ -178,15 +157,9 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
     std::cerr << "uvmas serve: " << e.what() << std::endl;
     return 2;
   }
-  detail::UvHandle<uv_signal_t> sigterm;
-  sigterm.init(uv_signal_init, loop.uv(), &stop);
-  uv_signal_start(sigterm.get(), [](uv_signal_t* h, int) {
-    if (auto* s = detail::owner_of<StopSignal>(h)) s->stop();
-  }, SIGTERM);
-  uv_unref(sigterm.handle());
+  StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
   loop.run(serve_until_stopped(&loop, server.get(), &stop));
-  sigterm.close();
   server.reset();
   return 0;
 }

@@ -6,6 +6,7 @@
 /// of the child and never leaves an orphan: it kills a child it still owns,
 /// and the child exits when its parent dies.
 
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/child_process.hpp>
 #include <uvmas/framework/container.hpp>
 
@@ -69,8 +70,7 @@ class Manager : public Agent {
 
  private:
   const AgentTypes& types_;
-  bool stopped_ = false;
-  detail::IntrusiveList<ResumeSoon> waiters_;
+  Event stopped_;
 };
 
 /// The body of a child process (aiomas's subproc.start): creates a container
