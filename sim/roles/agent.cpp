@@ -83,14 +83,7 @@ class AgentSimulator final : public Simulator {
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
     // One agent after the other: each one's requests are answered before the next starts.
-    for (std::size_t i = 0; i < entities_.size(); ++i) {
-      const std::string eid = entities_.eid(i);
-      auto it = inputs.find(eid);
-      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
-      AgentProxy agent = co_await entities_.proxy(i);
-      EntityData out = co_await agent.call<EntityData>("step", time, own, max_advance);
-      outputs_[eid] = std::move(out);
-    }
+    co_await entities_.step_all(time, inputs, max_advance, outputs_);
     co_return time + 1;
   }
 

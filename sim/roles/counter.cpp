@@ -84,14 +84,7 @@ class CounterSimulator final : public Simulator {
   }
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
-    for (std::size_t i = 0; i < entities_.size(); ++i) {
-      const std::string eid = entities_.eid(i);
-      auto it = inputs.find(eid);
-      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
-      AgentProxy counter = co_await entities_.proxy(i);
-      EntityData out = co_await counter.call<EntityData>("step", time, own, max_advance);
-      outputs_[eid] = std::move(out);
-    }
+    co_await entities_.step_all(time, inputs, max_advance, outputs_);
     // Without entities no agent sets a timer, yet a time-based simulator must name its next step.
     if (entities_.size() == 0) co_return time + step_size_;
     co_return std::nullopt;

@@ -26,4 +26,15 @@ Task<AgentProxy> EntityAgents::proxy(std::size_t i) {
   co_return entities_[i].proxy;
 }
 
+Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
+                              std::map<std::string, EntityData>& outputs) {
+  for (std::size_t i = 0; i < entities_.size(); ++i) {
+    const std::string eid = entities_[i].eid;
+    auto it = inputs.find(eid);
+    const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
+    AgentProxy agent = co_await proxy(i);
+    outputs[eid] = co_await agent.call<EntityData>("step", time, own, max_advance);
+  }
+}
+
 }  // namespace uvmas::sim::roles

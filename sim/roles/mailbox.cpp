@@ -86,14 +86,7 @@ class MailboxSimulator final : public Simulator {
   }
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
-    for (std::size_t i = 0; i < entities_.size(); ++i) {
-      const std::string eid = entities_.eid(i);
-      auto it = inputs.find(eid);
-      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
-      AgentProxy box = co_await entities_.proxy(i);
-      EntityData out = co_await box.call<EntityData>("step", time, own, max_advance);
-      outputs_[eid] = std::move(out);  // msg_out only if produced in this step
-    }
+    co_await entities_.step_all(time, inputs, max_advance, outputs_);  // msg_out only if produced in this step
     co_return std::nullopt;
   }
 

@@ -9,6 +9,7 @@
 #include <uvmas/sim/mosaik.hpp>
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -51,6 +52,10 @@ class EntityAgents {
   bool contains(const std::string& eid) const noexcept;
   /// The simulator's proxy to entity `i` (connected on first use; in-process).
   Task<AgentProxy> proxy(std::size_t i);
+  /// Calls `step(time, inputs, max_advance)` on every entity agent in turn
+  /// (each one's work, requests to mosaik included, ends before the next
+  /// starts) and stores what each returned in `outputs[eid]`.
+  Task<> step_all(Time time, const Inputs& inputs, Time max_advance, std::map<std::string, EntityData>& outputs);
 
  private:
   struct Entity {
