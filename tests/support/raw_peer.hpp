@@ -2,7 +2,7 @@
 // A peer that speaks raw bytes over any transport: tests use it to send
 // malformed or hand-split frames and to read exactly what uvmas wrote.
 
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
 #include <uvmas/transports/connect.hpp>
@@ -61,12 +61,12 @@ class RawPeer final : public StreamHandler {
         }
       }
       if (closed_) co_return std::nullopt;
-      co_await Wait{*this, {}};
+      co_await waiters_.wait();
     }
   }
   /// Waits until the other side closes the connection.
   Task<> wait_closed() {
-    while (!closed_) co_await Wait{*this, {}};
+    while (!closed_) co_await waiters_.wait();
   }
   bool closed() const noexcept { return closed_; }
   const std::string& close_reason() const noexcept { return reason_; }
@@ -82,25 +82,13 @@ class RawPeer final : public StreamHandler {
   }
 
  private:
-  struct Wait {
-    RawPeer& peer;
-    ResumeSoon node;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
-      node.handle = h;
-      peer.waiters_.push_back(node);
-    }
-    void await_resume() const noexcept {}
-  };
-  void wake() {
-    while (ResumeSoon* w = waiters_.pop_front()) stream_->loop().call_soon(*w);
-  }
+  void wake() { waiters_.wake_all(stream_->loop()); }
 
   StreamPtr stream_;
   std::string in_;
   bool closed_ = false;
   std::string reason_;
-  detail::IntrusiveList<ResumeSoon> waiters_;
+  WaitList waiters_;
 };
 
 }  // namespace uvmas::test
