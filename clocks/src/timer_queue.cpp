@@ -168,7 +168,7 @@ std::size_t TimerQueue::release_due(double t) {
       if (low > limit) break;  // this and every higher bucket are later than t
       if (high > limit) {
         // Straddles t: release its part <= t; the rest moves to lower buckets
-        // relative to the new last_ (= limit), which leaves the higher buckets valid.
+        // relative to the updated last_ (= limit), which leaves the higher buckets valid.
         last_ = limit;
         for (Key k : b) {
           if (time_of(k) <= limit) {

@@ -25,7 +25,7 @@ class Planner final : public Agent {
   double setpoint(double temp) { return temp < 20.0 ? 21.0 : 19.0; }
 };
 
-/// One Thermostat entity. A new temperature makes it ask the planner; a
+/// One Thermostat entity. A fresh temperature makes it ask the planner; a
 /// periodic timer on mosaik's clock makes mosaik step it every `check_every`
 /// steps even without input.
 class Thermostat final : public Agent {
@@ -71,7 +71,7 @@ class ThermostatSim final : public sim::Simulator {
     meta.type = sim::SimulatorType::hybrid;
     auto& model = meta.models["Thermostat"];
     model.attrs = {"temp", "setpoint"};
-    model.trigger = {"temp"};  // a new temperature wakes us; setpoint stays valid until replaced
+    model.trigger = {"temp"};  // a temperature update wakes us; setpoint stays valid until replaced
     return meta;
   }
 

@@ -84,7 +84,7 @@ void Loop::drain_soon() noexcept {
   batch.splice_back(soon_);
   while (SoonCallback* cb = batch.pop_front()) cb->fire();
   // Quiescence waiters run when nothing else can: one at a time, since the
-  // first may start new work.
+  // first may start more work.
   while (quiet() && !quiet_waiters_.empty()) {
     ResumeSoon* w = quiet_waiters_.pop_front();
     w->handle.resume();

@@ -115,7 +115,7 @@ class Loop {
   void add_busy(std::int64_t delta) noexcept { busy_ += delta; }
   std::int64_t busy() const noexcept { return busy_; }
   /// True when nothing can run without outside input: the soon queue is
-  /// empty and busy() is 0 (what remains waits for timers or new messages).
+  /// empty and busy() is 0 (what remains waits for timers or further messages).
   bool quiet() const noexcept { return soon_.empty() && busy_ == 0; }
 
   /// Awaitable that resumes once the loop is quiet (checked after every I/O

@@ -180,7 +180,7 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Listens on `address`; `on_client` runs as a task for every new connection.
+/// Listens on `address`; `on_client` runs as a task for every accepted connection.
 /// Throws ConnectionError (address in use, ...) at once.
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Server::ClientConnected on_client,
                                      ChannelOptions options);
