@@ -88,17 +88,7 @@ class AgentSimulator final : public Simulator {
   }
 
   OutputData get_data(const OutputRequest& outputs) override {
-    OutputData data;
-    for (const auto& [eid, attrs] : outputs) {
-      auto found = outputs_.find(eid);
-      if (found == outputs_.end()) throw KeyError("no entity \"" + eid + "\"");
-      EntityData& d = data.entities[eid];
-      for (const auto& attr : attrs) {
-        auto it = found->second.find(attr);
-        d[attr] = it == found->second.end() ? Value() : it->second;
-      }
-    }
-    return data;
+    return pick_outputs(outputs_, outputs, MissingOutput::null);
   }
 
  private:

@@ -91,18 +91,7 @@ class CounterSimulator final : public Simulator {
   }
 
   OutputData get_data(const OutputRequest& outputs) override {
-    OutputData data;
-    for (const auto& [eid, attrs] : outputs) {
-      auto found = outputs_.find(eid);
-      if (found == outputs_.end()) throw KeyError("no entity \"" + eid + "\"");
-      EntityData& d = data.entities[eid];
-      for (const auto& attr : attrs) {
-        auto value = found->second.find(attr);
-        if (value == found->second.end()) throw ValueError("Counter has no output \"" + attr + "\"");
-        d[attr] = value->second;
-      }
-    }
-    return data;
+    return pick_outputs(outputs_, outputs, MissingOutput::fail);
   }
 
  private:

@@ -37,4 +37,25 @@ Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
   }
 }
 
+OutputData pick_outputs(const std::map<std::string, EntityData>& last, const OutputRequest& request,
+                        MissingOutput missing) {
+  OutputData data;
+  for (const auto& [eid, attrs] : request) {
+    auto found = last.find(eid);
+    if (found == last.end()) throw KeyError("no entity \"" + eid + "\"");
+    EntityData& d = data.entities[eid];
+    for (const auto& attr : attrs) {
+      auto value = found->second.find(attr);
+      if (value != found->second.end()) {
+        d[attr] = value->second;
+      } else if (missing == MissingOutput::fail) {
+        throw ValueError(eid + " has no output \"" + attr + "\"");
+      } else if (missing == MissingOutput::null) {
+        d[attr] = Value();
+      }
+    }
+  }
+  return data;
+}
+
 }  // namespace uvmas::sim::roles

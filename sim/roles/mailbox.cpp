@@ -91,17 +91,7 @@ class MailboxSimulator final : public Simulator {
   }
 
   OutputData get_data(const OutputRequest& outputs) override {
-    OutputData data;
-    for (const auto& [eid, attrs] : outputs) {
-      auto found = outputs_.find(eid);
-      if (found == outputs_.end()) throw KeyError("no entity \"" + eid + "\"");
-      EntityData& d = data.entities[eid];
-      for (const auto& attr : attrs) {
-        auto it = found->second.find(attr);
-        if (it != found->second.end()) d[attr] = it->second;
-      }
-    }
-    return data;
+    return pick_outputs(outputs_, outputs, MissingOutput::omit);
   }
 
  private:

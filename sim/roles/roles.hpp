@@ -33,6 +33,18 @@ const SourceValues* find_attr(const EntityInputs& inputs, const std::string& att
 /// A keyword parameter that must be an int (bool refused), or `fallback` when absent.
 std::int64_t int_param(const Params& params, const std::string& name, std::int64_t fallback);
 
+/// What get_data does with a requested attribute an entity did not produce.
+enum class MissingOutput {
+  fail,  ///< a ValueError naming it (time-based outputs must all exist)
+  null,  ///< null
+  omit,  ///< left out: its absence is "no event" (event-based / non-persistent)
+};
+
+/// Answers a get_data request from what each entity returned from its last
+/// step; an unknown eid is a KeyError.
+OutputData pick_outputs(const std::map<std::string, EntityData>& last, const OutputRequest& request,
+                        MissingOutput missing);
+
 /// A role's entities: agents of one Container at `local://<sid>` (no socket)
 /// on the simulator's loop and ExternalClock, by eid, with the proxies the
 /// simulator calls them through.
