@@ -4,7 +4,7 @@
 // produce the recorded requests (json/msgpack byte for byte, blosc by its
 // msgpack content).
 
-#include "support/raw_peer.hpp"
+#include "support/replay.hpp"
 #include "support/vectors.hpp"
 
 #include <uvmas/codecs/datetime.hpp>
@@ -58,19 +58,10 @@ class AgentVectors : public ::testing::TestWithParam<std::string> {};
 
 Task<> play_client(Loop& loop, Address address, std::vector<test::VectorFrame> frames, Format format, int* checked) {
   auto peer = co_await test::RawPeer::connect(loop, address);
-  for (const auto& f : frames) {
-    if (f.from_client) {
-      peer->write(f.frame);
-      continue;
-    }
-    auto got = co_await peer->read_frame();
-    if (!got) {
-      ADD_FAILURE() << f.case_name << ": connection closed";
-      co_return;
-    }
-    expect_same(format, *got, f);
-    ++*checked;
-  }
+  *checked += co_await test::play_recorded(peer.get(), std::move(frames), true,
+                                           [format](const std::string& got, const test::VectorFrame& f) {
+                                             expect_same(format, got, f);
+                                           });
 }
 
 TEST_P(AgentVectors, AContainerAnswersTheRecordedRequestsWithTheRecordedReplies) {
@@ -132,19 +123,10 @@ Task<> agent_calls(Container* c, TestAgent* me, std::string base, std::string na
 }
 
 Task<> play_server(test::RawPeer* peer, std::vector<test::VectorFrame> frames, Format format, int* checked) {
-  for (const auto& f : frames) {
-    if (!f.from_client) {
-      peer->write(f.frame);
-      continue;
-    }
-    auto got = co_await peer->read_frame();
-    if (!got) {
-      ADD_FAILURE() << f.case_name << ": connection closed";
-      co_return;
-    }
-    expect_same(format, *got, f);
-    ++*checked;
-  }
+  *checked += co_await test::play_recorded(peer, std::move(frames), false,
+                                           [format](const std::string& got, const test::VectorFrame& f) {
+                                             expect_same(format, got, f);
+                                           });
 }
 
 Task<> client_replay(Loop& loop, Container* c, TestAgent* me, std::string base, std::unique_ptr<test::RawPeer>* peer,

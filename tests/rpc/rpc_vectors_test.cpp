@@ -4,7 +4,7 @@
 // recorded frames (bytes for json/msgpack, decoded value for blosc; EXCEPTION
 // replies by their traceback's last line).
 
-#include "support/raw_peer.hpp"
+#include "support/replay.hpp"
 #include "support/test_support.hpp"
 #include "support/vectors.hpp"
 
@@ -78,38 +78,29 @@ class RpcVectors : public ::testing::TestWithParam<std::string> {};
 
 Task<> replay(Loop& loop, Address address, std::vector<test::VectorFrame> frames, Format format, int* checked) {
   auto peer = co_await test::RawPeer::connect(loop, address);
-  const Codec raw(format);  // raw mode: __type__ maps stay maps, as in the vectors
-  for (const auto& f : frames) {
-    if (f.from_client) {
-      peer->write(f.frame);
-      continue;
-    }
-    auto got = co_await peer->read_frame();
-    if (!got) {
-      ADD_FAILURE() << f.case_name << ": connection closed";
-      co_return;
-    }
-    Value mine = raw.decode(*got);
-    if (f.msg_type == 2) {
-      std::string want = last_line(f.decoded[2].as_string());
-      std::string have = last_line(mine[2].as_string());
-      if (f.case_name == "rpc_unserializable_return") {
-        EXPECT_NE(have.find("SerializationError"), std::string::npos) << have;
-      } else if (f.case_name == "rpc_type_error") {
-        // aiomas names the method by its Python qualname ("RootSvc.add()").
-        EXPECT_EQ(have, "TypeError: add() missing 1 required positional argument: 'b'");
-        EXPECT_EQ(want, "TypeError: RootSvc.add() missing 1 required positional argument: 'b'");
-      } else {
-        EXPECT_EQ(have, want) << f.case_name;
-      }
-      EXPECT_EQ(mine[1], f.decoded[1]) << f.case_name;
-    } else if (format == Format::msgpack_blosc) {
-      EXPECT_TRUE(mine == f.decoded) << f.case_name << ": " << mine << " vs " << f.decoded;
-    } else {
-      EXPECT_EQ(test::to_hex(*got), test::to_hex(f.frame.substr(4))) << f.case_name << ": " << mine;
-    }
-    ++*checked;
-  }
+  *checked += co_await test::play_recorded(
+      peer.get(), std::move(frames), true, [format](const std::string& got, const test::VectorFrame& f) {
+        const Codec raw(format);  // raw mode: __type__ maps stay maps, as in the vectors
+        Value mine = raw.decode(got);
+        if (f.msg_type == 2) {
+          std::string want = last_line(f.decoded[2].as_string());
+          std::string have = last_line(mine[2].as_string());
+          if (f.case_name == "rpc_unserializable_return") {
+            EXPECT_NE(have.find("SerializationError"), std::string::npos) << have;
+          } else if (f.case_name == "rpc_type_error") {
+            // aiomas names the method by its Python qualname ("RootSvc.add()").
+            EXPECT_EQ(have, "TypeError: add() missing 1 required positional argument: 'b'");
+            EXPECT_EQ(want, "TypeError: RootSvc.add() missing 1 required positional argument: 'b'");
+          } else {
+            EXPECT_EQ(have, want) << f.case_name;
+          }
+          EXPECT_EQ(mine[1], f.decoded[1]) << f.case_name;
+        } else if (format == Format::msgpack_blosc) {
+          EXPECT_TRUE(mine == f.decoded) << f.case_name << ": " << mine << " vs " << f.decoded;
+        } else {
+          EXPECT_EQ(test::to_hex(got), test::to_hex(f.frame.substr(4))) << f.case_name << ": " << mine;
+        }
+      });
 }
 
 TEST_P(RpcVectors, UvmasAnswersTheRecordedRequestsWithTheRecordedReplies) {
@@ -211,25 +202,16 @@ Task<> client_calls(Loop& loop, std::string address, Format format, std::string 
 
 /// The recorded server: checks what uvmas writes, answers with the recorded frames.
 Task<> fake_server(test::RawPeer* peer, std::vector<test::VectorFrame> frames, Format format, int* checked) {
-  const Codec raw(format);
-  for (const auto& f : frames) {
-    if (!f.from_client) {
-      peer->write(f.frame);
-      continue;
-    }
-    auto got = co_await peer->read_frame();
-    if (!got) {
-      ADD_FAILURE() << f.case_name << ": connection closed";
-      co_return;
-    }
-    if (format == Format::msgpack_blosc) {
-      Value mine = raw.decode(*got);
-      EXPECT_TRUE(mine == f.decoded) << f.case_name << ": " << mine << " vs " << f.decoded;
-    } else {
-      EXPECT_EQ(*got, f.frame.substr(4)) << f.case_name << ": " << raw.decode(*got);
-    }
-    ++*checked;
-  }
+  *checked += co_await test::play_recorded(
+      peer, std::move(frames), false, [format](const std::string& got, const test::VectorFrame& f) {
+        const Codec raw(format);
+        if (format == Format::msgpack_blosc) {
+          Value mine = raw.decode(got);
+          EXPECT_TRUE(mine == f.decoded) << f.case_name << ": " << mine << " vs " << f.decoded;
+        } else {
+          EXPECT_EQ(got, f.frame.substr(4)) << f.case_name << ": " << raw.decode(got);
+        }
+      });
 }
 
 Task<> client_replay(Loop& loop, std::string address, std::unique_ptr<test::RawPeer>* peer,
