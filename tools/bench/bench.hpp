@@ -1,11 +1,13 @@
 #pragma once
-// Shared pieces of the benchmarks: a forked server process and the figures.
+// Shared pieces of the benchmarks: forked server processes, the raw libuv
+// baseline, and the alternating-runs comparison every figure is printed with.
 
 #include <uvmas/codecs/codec.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace uvmas::bench {
 
@@ -21,14 +23,24 @@ struct Pattern {
 double with_server(const std::function<void(const std::function<void(int)>& ready)>& serve,
                    const std::function<double(int port)>& client);
 
+/// Runs the program `argv` (which must print `READY <url with :port>` on its
+/// stdout once listening), runs `client(port)` here, then stops the program.
+double with_program(const std::vector<std::string>& argv, const std::function<double(int port)>& client);
+
+/// The path of the `uvmas` CLI built beside this benchmark.
+std::string uvmas_program();
+
 /// What a request carries and how the raw server computes its reply: the
 /// channel bench echoes "ping"; the rpc bench sends ["add", [1, 2], {}] and
 /// expects 3, so the baseline does the same codec work as uvmas.
 enum class Payload { echo, rpc_add };
 
-/// The raw libuv baseline: a server that decodes each frame with `codec`,
-/// encodes the reply triple and writes it back, and a client doing the same.
+/// The ideal libuv server: one loop, per frame decode with `codec`, compute
+/// the reply, encode it into the connection's output buffer; one write per
+/// read batch.
 void raw_serve(Format codec, Payload payload, const std::function<void(int)>& ready);
+/// The raw libuv client (the same for every server it is pointed at). It
+/// checks every reply (a RESULT with the expected value) and throws otherwise.
 double raw_client(Format codec, Payload payload, int port, Pattern p);
 
 /// RPC add(1, 2) through uvmas rpc connections, optionally over TLS (test certificates).
@@ -38,5 +50,16 @@ double rpc_client(Format codec, bool tls, int port, Pattern p);
 /// The same exchange through uvmas channels.
 void channel_serve(Format codec, const std::function<void(int)>& ready);
 double channel_client(Format codec, int port, Pattern p);
+
+/// The median of `v` (not empty).
+double median(std::vector<double> v);
+
+/// Medians of alternating runs of a baseline and of uvmas (the machine is
+/// shared and noisy: alternating spreads the noise over both sides).
+struct Medians {
+  double base;
+  double ours;
+};
+Medians alternate(int rounds, const std::function<double()>& base, const std::function<double()>& ours);
 
 }  // namespace uvmas::bench

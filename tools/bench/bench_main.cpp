@@ -1,69 +1,175 @@
 // uvmas-bench: every figure is printed beside a baseline measured in the same
-// run, as a ratio (DESIGN.md §3). Usage: uvmas-bench [--quick]
+// run, as a ratio next to its target (DESIGN.md §3); each figure is the
+// median of alternating runs of the two sides.
+//
+//   uvmas-bench [--quick]                 every figure
+//   uvmas-bench --serve-ideal CODEC       only the ideal server (prints READY <url>),
+//                                         for profiling it beside `uvmas serve`
+//   uvmas-bench --client CODEC PORT COUNT IN_FLIGHT
+//                                         only the client, against any add(1, 2) server
 
 #include "bench.hpp"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <tuple>
 #include <vector>
 
+namespace uvmas::bench {
+namespace {
 
+struct Row {
+  const char* name;
+  Pattern pattern;
+  double target;
+};
+
+void print_ratio(const char* what, const char* base_name, double base, double ours, const char* target) {
+  std::printf("%-42s %s %10.0f/s  uvmas %10.0f/s  ratio %.2fx  target %s\n", what, base_name, base, ours,
+              ours / base, target);
+  std::fflush(stdout);
+}
+
+// `uvmas serve` (the CLI, as users run it) against the ideal libuv server,
+// both driven by the same raw client: add(1, 2) round trips.
+void serve_figures(int rounds, const std::vector<Row>& rows) {
+  const std::string uvmas = uvmas_program();
+  std::printf("uvmas serve vs the ideal libuv server, add(1, 2), TCP loopback, same client (median of %d alternating runs)\n",
+              rounds);
+  for (Format f : {Format::json, Format::msgpack}) {
+    const std::string codec(to_string(f));
+    for (const Row& row : rows) {
+      Pattern p = row.pattern;
+      Medians m = alternate(
+          rounds,
+          [&] {
+            return with_server([f](const auto& ready) { raw_serve(f, Payload::rpc_add, ready); },
+                               [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
+          },
+          [&] {
+            return with_program({uvmas, "serve", "tcp://127.0.0.1:0", "--codec", codec},
+                                [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
+          });
+      char what[64], target[16];
+      std::snprintf(what, sizeof what, "serve %-8s %s", codec.c_str(), row.name);
+      std::snprintf(target, sizeof target, ">= %.2fx", row.target);
+      print_ratio(what, "ideal", m.base, m.ours, target);
+    }
+  }
+}
+
+// Encode + decode of a small request and its reply, as a channel does per call.
+double codec_round_ns(const Codec& codec, std::size_t n) {
+  const Value request = Value::array({0, 12345, Value::array({"add", Value::array({1, 2}), Value::map()})});
+  const Value reply = Value::array({1, 12345, 3});
+  std::string buf;
+  std::size_t sink = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    buf.clear();
+    codec.encode(request, buf);
+    sink += codec.decode(buf).size();
+    buf.clear();
+    codec.encode(reply, buf);
+    sink += codec.decode(buf).size();
+  }
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (sink == 42) std::puts("");
+  return s / static_cast<double>(n) * 1e9;
+}
+
+void blosc_figures(int rounds, std::size_t n) {
+  const Codec msgpack(Format::msgpack, std::make_shared<Serializers>());
+  const Codec blosc(Format::msgpack_blosc, std::make_shared<Serializers>());
+  Medians m = alternate(
+      rounds, [&] { return codec_round_ns(msgpack, n); }, [&] { return codec_round_ns(blosc, n); });
+  std::printf("%-42s msgpack %8.0f ns  msgpack_blosc %8.0f ns  ratio %.2fx  target <= 1.20x\n",
+              "small frames: encode+decode request+reply", m.base, m.ours, m.ours / m.base);
+  std::fflush(stdout);
+}
+
+void channel_figures(int rounds, const std::vector<Row>& rows) {
+  std::printf("\nchannel echo vs the raw libuv ping-pong (uvmas client and server vs raw client and server)\n");
+  for (Format f : {Format::json, Format::msgpack}) {
+    const std::string codec(to_string(f));
+    for (const Row& row : rows) {
+      Pattern p = row.pattern;
+      Medians m = alternate(
+          rounds,
+          [&] {
+            return with_server([f](const auto& ready) { raw_serve(f, Payload::echo, ready); },
+                               [f, p](int port) { return raw_client(f, Payload::echo, port, p); });
+          },
+          [&] {
+            return with_server([f](const auto& ready) { channel_serve(f, ready); },
+                               [f, p](int port) { return channel_client(f, port, p); });
+          });
+      char what[64], target[16];
+      std::snprintf(what, sizeof what, "channel %-8s %s", codec.c_str(), row.name);
+      std::snprintf(target, sizeof target, ">= %.2fx", row.target);
+      print_ratio(what, "raw  ", m.base, m.ours, target);
+    }
+  }
+}
+
+void tls_figures(int rounds, const std::vector<Row>& rows) {
+  std::printf("\nrpc add(1, 2) over TLS (mutual, test certificates) vs plain TCP, msgpack, uvmas on both ends\n");
+  for (const Row& row : rows) {
+    Pattern p = row.pattern;
+    Medians m = alternate(
+        rounds,
+        [&] {
+          return with_server([](const auto& ready) { rpc_serve(Format::msgpack, false, ready); },
+                             [p](int port) { return rpc_client(Format::msgpack, false, port, p); });
+        },
+        [&] {
+          return with_server([](const auto& ready) { rpc_serve(Format::msgpack, true, ready); },
+                             [p](int port) { return rpc_client(Format::msgpack, true, port, p); });
+        });
+    char what[64];
+    std::snprintf(what, sizeof what, "rpc+tls  msgpack  %s", row.name);
+    print_ratio(what, "tcp  ", m.base, m.ours, "none");
+  }
+}
+
+}  // namespace
+}  // namespace uvmas::bench
 
 int main(int argc, char** argv) {
   using namespace uvmas;
   using namespace uvmas::bench;
-  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const int rounds = quick ? 1 : 3;
-  const Pattern sequential{quick ? 5'000u : 20'000u, 1};
-  const Pattern pipelined{quick ? 50'000u : 300'000u, 100};
-  std::printf("round trips over TCP loopback, server in a second process (best of %d runs)\n", rounds);
-  std::printf("%-8s %-8s %-14s %14s %14s %8s %8s\n", "layer", "codec", "pattern", "baseline/s", "uvmas/s", "ratio",
-              "target");
-  const std::vector<std::tuple<const char*, Pattern, double>> patterns = {{"sequential", sequential, 0.9},
-                                                                         {"100 in flight", pipelined, 0.75}};
-  auto best = [rounds](auto serve, auto client) {
-    double rate = 0;
-    for (int r = 0; r < rounds; ++r) rate = std::max(rate, with_server(serve, client));
-    return rate;
-  };
-  auto row = [](const char* layer, const char* codec, const char* pattern, double base, double ours, double target) {
-    std::printf("%-8s %-8s %-14s %14.0f %14.0f %7.2fx %7.2fx\n", layer, codec, pattern, base, ours, ours / base,
-                target);
-    std::fflush(stdout);
-  };
-  for (Format f : {Format::json, Format::msgpack}) {
-    const std::string codec(to_string(f));
-    for (auto [name, p, target] : patterns) {
-      double raw = best([f](const auto& ready) { raw_serve(f, Payload::echo, ready); },
-                        [f, p](int port) { return raw_client(f, Payload::echo, port, p); });
-      double ours = best([f](const auto& ready) { channel_serve(f, ready); },
-                         [f, p](int port) { return channel_client(f, port, p); });
-      row("channel", codec.c_str(), name, raw, ours, target);
+  try {
+    if (argc == 3 && std::strcmp(argv[1], "--serve-ideal") == 0) {
+      raw_serve(format_from_string(argv[2]), Payload::rpc_add, [](int port) {
+        std::printf("READY tcp://127.0.0.1:%d\n", port);
+        std::fflush(stdout);
+      });
+      return 0;
     }
-    for (auto [name, p, target] : patterns) {
-      double raw = best([f](const auto& ready) { raw_serve(f, Payload::rpc_add, ready); },
-                        [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
-      double ours = best([f](const auto& ready) { rpc_serve(f, false, ready); },
-                         [f, p](int port) { return rpc_client(f, false, port, p); });
-      row("rpc", codec.c_str(), name, raw, ours, target);
+    if (argc == 6 && std::strcmp(argv[1], "--client") == 0) {
+      Pattern p{std::stoul(argv[4]), std::stoul(argv[5])};
+      double rate = raw_client(format_from_string(argv[2]), Payload::rpc_add, std::stoi(argv[3]), p);
+      std::printf("%.0f requests/s\n", rate);
+      return 0;
     }
-  }
-  std::printf("\nrpc add(1, 2) over TLS (mutual, test certificates) vs plain TCP, msgpack\n");
-  std::printf("%-8s %-8s %-14s %14s %14s %8s\n", "layer", "codec", "pattern", "tcp/s", "tls/s", "ratio");
-  for (auto [name, p, target] : patterns) {
-    (void)target;
-    double tcp = best([](const auto& ready) { rpc_serve(Format::msgpack, false, ready); },
-                      [p](int port) { return rpc_client(Format::msgpack, false, port, p); });
-    double tls = best([](const auto& ready) { rpc_serve(Format::msgpack, true, ready); },
-                      [p](int port) { return rpc_client(Format::msgpack, true, port, p); });
-    std::printf("%-8s %-8s %-14s %14.0f %14.0f %7.2fx\n", "rpc+tls", "msgpack", name, tcp, tls, tls / tcp);
-    std::fflush(stdout);
+    bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    const int rounds = quick ? 3 : 5;
+    const std::vector<Row> rows = {{"sequential", {quick ? 5'000u : 20'000u, 1}, 0.9},
+                                   {"100 in flight", {quick ? 50'000u : 200'000u, 100}, 0.75}};
+    serve_figures(rounds, rows);
+    blosc_figures(rounds, quick ? 20'000 : 100'000);
+    channel_figures(rounds, rows);
+    try {
+      tls_figures(rounds, rows);
+    } catch (const std::exception& e) {
+      std::printf("TLS figures skipped: %s\n", e.what());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "uvmas-bench: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

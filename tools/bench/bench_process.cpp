@@ -1,4 +1,5 @@
-// Runs a benchmark server in a child process (fork) and the client here.
+// Runs a benchmark server in a child process (fork, or fork + exec of a
+// program) and the client here; the alternating-runs helper.
 
 #include "bench.hpp"
 
@@ -6,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdio>
 #include <stdexcept>
 
 namespace uvmas::bench {
@@ -17,10 +21,15 @@ double with_server(const std::function<void(const std::function<void(int)>&)>& s
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
-    serve([&](int port) {
-      (void)!::write(fds[1], &port, sizeof port);
-      ::close(fds[1]);
-    });
+    try {
+      serve([&](int port) {
+        (void)!::write(fds[1], &port, sizeof port);
+        ::close(fds[1]);
+      });
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "benchmark server: %s\n", e.what());
+      ::_exit(1);
+    }
     ::_exit(0);
   }
   ::close(fds[1]);
@@ -31,6 +40,82 @@ double with_server(const std::function<void(const std::function<void(int)>&)>& s
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   return rate;
+}
+
+double with_program(const std::vector<std::string>& argv, const std::function<double(int)>& client) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  // Read up to the READY line; the port is what follows its last ':'.
+  std::string out;
+  char c;
+  while (::read(fds[0], &c, 1) == 1) {
+    if (c != '\n') {
+      out += c;
+      continue;
+    }
+    if (out.rfind("READY ", 0) == 0) break;
+    out.clear();
+  }
+  ::close(fds[0]);
+  auto colon = out.rfind(':');
+  if (out.rfind("READY ", 0) != 0 || colon == std::string::npos) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw std::runtime_error(argv[0] + " did not print READY <address>");
+  }
+  int port = std::stoi(out.substr(colon + 1));
+  double rate = 0;
+  try {
+    rate = client(port);
+  } catch (...) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw;
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return rate;
+}
+
+std::string uvmas_program() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the benchmark's own path");
+  std::string self(path, static_cast<std::size_t>(n));
+  return self.substr(0, self.rfind('/') + 1) + "uvmas";
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+Medians alternate(int rounds, const std::function<double()>& base, const std::function<double()>& ours) {
+  std::vector<double> b, o;
+  for (int r = 0; r < rounds; ++r) {
+    // Swap who goes first every round, so neither side always runs on a warmer machine.
+    if (r % 2 == 0) {
+      b.push_back(base());
+      o.push_back(ours());
+    } else {
+      o.push_back(ours());
+      b.push_back(base());
+    }
+  }
+  return {median(b), median(o)};
 }
 
 }  // namespace uvmas::bench
