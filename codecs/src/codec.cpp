@@ -54,8 +54,13 @@ void Codec::encode(const Value& v, std::string& out) const {
       case Format::json: detail::json_encode(v, out, serializers(), options_.max_depth); break;
       case Format::msgpack: detail::msgpack_encode(v, out, serializers(), options_.max_depth); break;
       case Format::msgpack_blosc: {
-        std::string inner;
-        detail::msgpack_encode(v, inner, serializers(), options_.max_depth);
+        // Encoded in place behind room for the header: small frames need no other buffer.
+        out.append(detail::blosc_header_size, '\0');
+        const std::size_t body = out.size();
+        detail::msgpack_encode(v, out, serializers(), options_.max_depth);
+        if (detail::blosc_store_small(out, old, out.size() - body)) break;
+        std::string inner = out.substr(body);
+        out.resize(old);
         detail::blosc_compress(inner, out);
         break;
       }
@@ -78,6 +83,8 @@ Value Codec::decode(std::string_view payload) const {
     case Format::json: return detail::json_decode(payload, serializers(), options_.max_depth);
     case Format::msgpack: return detail::msgpack_decode(payload, serializers(), options_.max_depth);
     case Format::msgpack_blosc: {
+      std::string_view stored = detail::blosc_stored_data(payload, options_.max_blosc_nbytes);
+      if (!stored.empty()) return detail::msgpack_decode(stored, serializers(), options_.max_depth);
       std::string inner = detail::blosc_decompress(payload, options_.max_blosc_nbytes);
       return detail::msgpack_decode(inner, serializers(), options_.max_depth);
     }

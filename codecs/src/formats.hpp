@@ -15,6 +15,17 @@ void msgpack_encode(const Value& v, std::string& out, const Serializers* s, std:
 Value msgpack_decode(std::string_view payload, const Serializers* s, std::size_t max_depth);
 /// Appends a Blosc-1 container of `in` (aiomas's parameters) to `out`.
 void blosc_compress(std::string_view in, std::string& out);
+/// Bytes of a Blosc-1 header.
+inline constexpr std::size_t blosc_header_size = 16;
+/// Turns `out[at, at + 16 + n)` (16 reserved bytes, then `n` bytes of data)
+/// into the container c-blosc writes for `n` bytes too small to compress (a
+/// header, then the data verbatim) and returns true; returns false (and
+/// changes nothing) when `n` is large enough for c-blosc to try compression.
+bool blosc_store_small(std::string& out, std::size_t at, std::size_t n) noexcept;
+/// The data of a valid stored-verbatim container of at most `max_nbytes`
+/// bytes, seen in place; empty when `payload` is anything else (then
+/// blosc_decompress decides).
+std::string_view blosc_stored_data(std::string_view payload, std::size_t max_nbytes) noexcept;
 /// Validates the container and returns the decompressed bytes.
 std::string blosc_decompress(std::string_view payload, std::size_t max_nbytes);
 

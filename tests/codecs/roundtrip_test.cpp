@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include <blosc.h>
+
 #include <uvmas/codecs/codec.hpp>
 #include <uvmas/codecs/datetime.hpp>
 
@@ -171,6 +173,41 @@ TEST(MsgpackWire, DecoderAcceptsFloat32WideIntsAndOldRawStrings) {
   EXPECT_TRUE(identical(c.decode("\xdc\x00\x01\x01"s), Value::array({1})));
   EXPECT_TRUE(identical(c.decode("\xde\x00\x01\x01\x02"s), Value(Map{{1, 2}})));
   EXPECT_TRUE(identical(c.decode("\x82\x01\x02\x01\x03"s), Value(Map{{1, 3}})));  // duplicate key: last value
+}
+
+// Containers of frames too small to compress are written and read by uvmas
+// itself: they must be the very bytes c-blosc writes, at every size and on
+// both sides of its compression threshold.
+TEST(MsgpackBloscWire, FramesAreTheContainersCBloscWritesAtEverySize) {
+  const Codec msgpack(Format::msgpack), blosc(Format::msgpack_blosc);
+  for (std::size_t len = 0; len < 200; ++len) {
+    for (int variant = 0; variant < 2; ++variant) {
+      std::string text(len, 'a');
+      for (std::size_t i = 0; variant == 1 && i < len; ++i) text[i] = static_cast<char>('a' + (i * 7) % 26);
+      const Value v(text);
+      const std::string inner = msgpack.encode(v);
+      std::string expected(inner.size() + BLOSC_MAX_OVERHEAD, '\0');
+      int n = blosc_compress_ctx(9, BLOSC_SHUFFLE, 8, inner.size(), inner.data(), expected.data(), expected.size(),
+                                 "blosclz", 0, 1);
+      ASSERT_GT(n, 0);
+      expected.resize(static_cast<std::size_t>(n));
+      EXPECT_EQ(blosc.encode(v), expected) << "string of " << len;
+      EXPECT_TRUE(identical(blosc.decode(expected), v)) << "string of " << len;
+    }
+  }
+}
+
+TEST(MsgpackBloscWire, AStoredContainerWhoseSizesDisagreeIsRefused) {
+  const Codec blosc(Format::msgpack_blosc);
+  std::string frame = blosc.encode(Value("hello"));
+  ASSERT_EQ(frame.size(), 16u + 6u);
+  std::string longer = frame + "x";  // cbytes no longer matches the payload
+  EXPECT_THROW(blosc.decode(longer), DecodeError);
+  std::string shorter = frame.substr(0, frame.size() - 1);
+  EXPECT_THROW(blosc.decode(shorter), DecodeError);
+  std::string wrong_nbytes = frame;
+  wrong_nbytes[4] = 7;  // claims 7 bytes of data, carries 6
+  EXPECT_THROW(blosc.decode(wrong_nbytes), DecodeError);
 }
 
 }  // namespace
