@@ -94,30 +94,65 @@ Value Codec::decode(std::string_view payload) const {
 
 namespace detail {
 
+namespace {
+thread_local ValueBuilder::Scratch thread_scratch;
+// A frame wider than this does not keep its stack capacity for the next decode.
+constexpr std::size_t kept_values = 4096;
+}  // namespace
+
+ValueBuilder::ValueBuilder(const Serializers* serializers, std::size_t max_depth)
+    : serializers_(serializers), max_depth_(max_depth), scratch_(thread_scratch.in_use ? &own_ : &thread_scratch) {
+  scratch_->in_use = true;
+}
+
+ValueBuilder::~ValueBuilder() {
+  // A failed decode leaves values behind; they go now, the capacity stays.
+  scratch_->values.clear();
+  scratch_->levels.clear();
+  if (scratch_->values.capacity() > kept_values) std::vector<Value>().swap(scratch_->values);
+  scratch_->in_use = false;
+}
+
 // Out of line on purpose: it is the single sink of every decoded value, and
 // inlining it into each SAX callback only bloats the parsers (and trips GCC 12's
 // -Wmaybe-uninitialized false positive on std::variant moves).
 bool ValueBuilder::add(Value v) {
-  if (stack_.empty()) {
+  if (scratch_->levels.empty()) {
     root_ = std::move(v);
-    return true;
-  }
-  Frame& f = stack_.back();
-  if (!f.is_map) {
-    f.array.push_back(std::move(v));
-  } else if (f.expect_key) {
-    f.key = std::move(v);
-    f.expect_key = false;
   } else {
-    f.map.emplace_back(std::move(f.key), std::move(v));
-    f.expect_key = true;
+    scratch_->values.push_back(std::move(v));
   }
   return true;
 }
 
+bool ValueBuilder::open(bool is_map) {
+  std::vector<std::size_t>& levels = scratch_->levels;
+  if (levels.size() >= max_depth_) return fail("nesting depth exceeds the limit of " + std::to_string(max_depth_));
+  // A map's slot is marked by the top bit; a stack never holds 2^63 values.
+  constexpr std::size_t map_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
+  levels.push_back(scratch_->values.size() | (is_map ? map_bit : 0));
+  return true;
+}
+
+bool ValueBuilder::end_array() {
+  std::vector<Value>& values = scratch_->values;
+  const std::size_t start = scratch_->levels.back();
+  scratch_->levels.pop_back();
+  Array a(std::make_move_iterator(values.begin() + static_cast<std::ptrdiff_t>(start)),
+          std::make_move_iterator(values.end()));
+  values.resize(start);
+  return add(Value(std::move(a)));
+}
+
 bool ValueBuilder::end_map() {
-  Map m = std::move(stack_.back().map);
-  stack_.pop_back();
+  std::vector<Value>& values = scratch_->values;
+  constexpr std::size_t map_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
+  const std::size_t start = scratch_->levels.back() & ~map_bit;
+  scratch_->levels.pop_back();
+  Map m;
+  m.reserve((values.size() - start) / 2);
+  for (std::size_t i = start; i + 1 < values.size(); i += 2) m.emplace_back(std::move(values[i]), std::move(values[i + 1]));
+  values.resize(start);
   dedupe_keys(m);
   if (serializers_) {
     // aiomas's object hook: any map with a "__type__" key is a wrapped custom type.

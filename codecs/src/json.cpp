@@ -272,9 +272,9 @@ class JsonHandler {
     return b_.add(Value(std::string(str, len)));
   }
   bool Key(const char* str, rapidjson::SizeType len, bool copy) { return String(str, len, copy); }
-  bool StartObject() { return b_.begin_map(0); }
+  bool StartObject() { return b_.begin_map(); }
   bool EndObject(rapidjson::SizeType) { return b_.end_map(); }
-  bool StartArray() { return b_.begin_array(0); }
+  bool StartArray() { return b_.begin_array(); }
   bool EndArray(rapidjson::SizeType) { return b_.end_array(); }
 
   ValueBuilder& builder() { return b_; }

@@ -107,8 +107,7 @@ class MsgPackWriter {
 /// msgpack-c visitor building the Value; every callback returning false stops the parser.
 class Visitor : public msgpack::null_visitor {
  public:
-  Visitor(const Serializers* s, std::size_t max_depth, std::size_t payload_size)
-      : b_(s, max_depth), payload_size_(payload_size) {}
+  Visitor(const Serializers* s, std::size_t max_depth) : b_(s, max_depth) {}
 
   bool visit_nil() { return b_.add(Value()); }
   bool visit_boolean(bool v) { return b_.add(Value(v)); }
@@ -127,11 +126,11 @@ class Visitor : public msgpack::null_visitor {
   // aiomas never produces ext types; msgpack-python would surface an opaque ExtType
   // that no aiomas code understands, so we refuse them.
   bool visit_ext(const char*, std::uint32_t) { return b_.fail("msgpack ext types are not supported"); }
-  // Each element takes at least one byte, so the payload size caps the reservation
-  // (a header claiming 2^32-1 elements cannot make us allocate).
-  bool start_array(std::uint32_t n) { return b_.begin_array(std::min<std::size_t>(n, payload_size_)); }
+  // Sizes are not used to reserve: the builder allocates each container once
+  // it is complete (a header claiming 2^32-1 elements cannot make us allocate).
+  bool start_array(std::uint32_t) { return b_.begin_array(); }
   bool end_array() { return b_.end_array(); }
-  bool start_map(std::uint32_t n) { return b_.begin_map(std::min<std::size_t>(n, payload_size_ / 2)); }
+  bool start_map(std::uint32_t) { return b_.begin_map(); }
   bool end_map() { return b_.end_map(); }
   void parse_error(std::size_t, std::size_t error_offset) {
     b_.fail("malformed msgpack at offset " + std::to_string(error_offset));
@@ -144,7 +143,6 @@ class Visitor : public msgpack::null_visitor {
 
  private:
   ValueBuilder b_;
-  std::size_t payload_size_;
 };
 
 }  // namespace
@@ -154,7 +152,7 @@ void msgpack_encode(const Value& v, std::string& out, const Serializers* s, std:
 }
 
 Value msgpack_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {
-  Visitor visitor(s, max_depth, payload.size());
+  Visitor visitor(s, max_depth);
   std::size_t off = 0;
   bool ok = msgpack::parse(payload.data(), payload.size(), off, visitor);
   if (!ok) {

@@ -1,7 +1,13 @@
 #pragma once
 // Builds a Value directly from SAX/visitor events (shared by the JSON and msgpack
-// decoders). Containers live on an explicit heap stack, so input nesting never
-// recurses on the C++ stack; the depth limit is checked before a level is opened.
+// decoders). Containers never recurse on the C++ stack; the depth limit is
+// checked before a level is opened.
+//
+// The elements of every open container wait on one value stack and move into
+// their array or map when it closes, so each container is allocated once at
+// its exact size (JSON announces no sizes; msgpack's cannot be trusted), and
+// the stacks are a per-thread scratch reused by every decode: a decoded frame
+// costs one allocation per container and per long string, nothing more.
 
 #include <string>
 #include <vector>
@@ -13,34 +19,20 @@ namespace uvmas::detail {
 
 class ValueBuilder {
  public:
-  ValueBuilder(const Serializers* serializers, std::size_t max_depth)
-      : serializers_(serializers), max_depth_(max_depth) {}
+  ValueBuilder(const Serializers* serializers, std::size_t max_depth);
+  ~ValueBuilder();
+  ValueBuilder(const ValueBuilder&) = delete;
+  ValueBuilder& operator=(const ValueBuilder&) = delete;
 
   /// Adds a complete value (scalar or finished container) at the current position.
   bool add(Value v);
 
-  /// Opens an array; `reserve` is a (caller-capped) size hint.
-  bool begin_array(std::size_t reserve) {
-    if (!check_depth()) return false;
-    Frame& f = stack_.emplace_back();
-    f.array.reserve(reserve);
-    return true;
-  }
-  bool end_array() {
-    Array a = std::move(stack_.back().array);
-    stack_.pop_back();
-    return add(Value(std::move(a)));
-  }
-  bool begin_map(std::size_t reserve) {
-    if (!check_depth()) return false;
-    Frame& f = stack_.emplace_back();
-    f.is_map = true;
-    f.map.reserve(reserve);
-    return true;
-  }
+  bool begin_array() { return open(false); }
+  bool end_array();
+  bool begin_map() { return open(true); }
   bool end_map();
 
-  std::size_t depth() const noexcept { return stack_.size(); }
+  std::size_t depth() const noexcept { return scratch_->levels.size(); }
   /// Records a decode failure; returns false so event callbacks can `return fail(...)`.
   bool fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
@@ -49,23 +41,21 @@ class ValueBuilder {
   const std::string& error() const noexcept { return error_; }
   Value take() { return std::move(root_); }
 
- private:
-  struct Frame {
-    bool is_map = false;
-    bool expect_key = true;
-    Array array;
-    Map map;
-    Value key;
+  /// The reusable stacks (one per thread; a decode running while another one
+  /// on the same thread holds them gets its own).
+  struct Scratch {
+    std::vector<Value> values;
+    std::vector<std::size_t> levels;  // where each open container's elements start in `values`
+    bool in_use = false;
   };
-  bool check_depth() {
-    if (stack_.size() >= max_depth_)
-      return fail("nesting depth exceeds the limit of " + std::to_string(max_depth_));
-    return true;
-  }
+
+ private:
+  bool open(bool is_map);
 
   const Serializers* serializers_;
   std::size_t max_depth_;
-  std::vector<Frame> stack_;
+  Scratch own_;
+  Scratch* scratch_;
   Value root_;
   std::string error_;
 };
