@@ -16,6 +16,56 @@ template <class V>
 void grow(V& v, std::size_t n) {
   if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
 }
+
+__extension__ using Key = unsigned __int128;
+
+void insertion_sort(Key* a, std::size_t n) noexcept {
+  for (std::size_t i = 1; i < n; ++i) {
+    const Key k = a[i];
+    std::size_t j = i;
+    for (; j > 0 && k < a[j - 1]; --j) a[j] = a[j - 1];
+    a[j] = k;
+  }
+}
+
+int highest_bit(Key d) noexcept {
+  const auto hi = static_cast<std::uint64_t>(d >> 64);
+  return hi != 0 ? 127 - std::countl_zero(hi) : 63 - std::countl_zero(static_cast<std::uint64_t>(d));
+}
+
+// MSD radix sort of a[0, n) with tmp[0, n) as scratch. Each level sorts on
+// the 8 bits below the highest bit in which the run's keys differ, so the
+// common prefix (most of the time bits of timers due close together, the
+// high sequence bits) costs nothing. Memory access is sequential apart from
+// the 256-way scatter, where a comparison sort of 100 000 keys that no longer
+// fit in L2 pays a cache miss per comparison.
+void radix_sort(Key* a, Key* tmp, std::size_t n) noexcept {
+  constexpr std::size_t small = 32;
+  if (n <= small) {
+    insertion_sort(a, n);
+    return;
+  }
+  Key diff = 0;
+  for (std::size_t i = 1; i < n; ++i) diff |= a[i] ^ a[0];
+  if (diff == 0) return;  // all equal
+  const int shift = std::max(highest_bit(diff) - 7, 0);
+  std::uint32_t count[256] = {};
+  for (std::size_t i = 0; i < n; ++i) ++count[static_cast<std::uint8_t>(a[i] >> shift)];
+  std::uint32_t start[256];
+  std::uint32_t sum = 0;
+  for (int d = 0; d < 256; ++d) {
+    start[d] = sum;
+    sum += count[d];
+  }
+  std::uint32_t next[256];
+  std::copy(start, start + 256, next);
+  for (std::size_t i = 0; i < n; ++i) tmp[next[static_cast<std::uint8_t>(a[i] >> shift)]++] = a[i];
+  std::copy(tmp, tmp + n, a);
+  if (shift == 0) return;
+  for (int d = 0; d < 256; ++d) {
+    if (count[d] > 1) radix_sort(a + start[d], tmp + start[d], count[d]);
+  }
+}
 }  // namespace
 
 TimerQueue::TimerQueue(Loop& loop, Clock* owner) : loop_(loop), owner_(owner) {}
@@ -149,12 +199,14 @@ std::size_t TimerQueue::release_due(double t) {
   Dispatch& d = take_dispatch();
   grow(released_, released_.size() + live_ + dead_);
   grow(batch_, live_ + dead_);
+  if (sort_buffer_.size() < live_ + dead_) sort_buffer_.resize(std::max(live_ + dead_, 2 * sort_buffer_.size()));
   batch_.clear();
   // Buckets cover increasing, disjoint time ranges, so the batch is a
   // sequence of runs already in order relative to each other: sorting each
   // run alone is enough (and cheaper than sorting the whole batch).
   auto sort_run = [this](std::size_t from) {
-    std::sort(batch_.begin() + static_cast<std::ptrdiff_t>(from), batch_.end());
+    const std::size_t n = batch_.size() - from;
+    if (n > 1) radix_sort(batch_.data() + from, sort_buffer_.data(), n);
   };
   for (int i = 0; i < bucket_count; ++i) {
     std::vector<Key>& b = buckets_[i];

@@ -131,6 +131,7 @@ class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
   std::vector<Key> buckets_[bucket_count];
   std::uint64_t last_ = 0;   // bucket 0: keys <= last_; bucket i: highest bit of (key ^ last_) is i-1
   std::vector<Key> batch_;   // reused by release_due
+  std::vector<Key> sort_buffer_;  // scratch of the radix sort in release_due
   std::vector<Key> released_;  // due keys not yet run, in order
   std::size_t released_head_ = 0;
   std::uint64_t released_epoch_ = 0;  // bumped when cancel_all empties the FIFO
