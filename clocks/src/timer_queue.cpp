@@ -170,21 +170,25 @@ void TimerQueue::push(double deadline, TimerSlot& s) {
 std::optional<double> TimerQueue::next_deadline() const noexcept {
   if (live_ == 0) return std::nullopt;
   if (!min_valid_) {
-    // Buckets hold increasing ranges: the first one with a live key has the minimum.
+    // Buckets hold increasing ranges: the first one with a live key has
+    // their minimum; the sorted run's first live key competes with it.
+    bool found = false;
+    Key best = 0;
     for (const auto& b : buckets_) {
-      bool found = false;
-      Key best = 0;
       for (Key k : b) {
         if (states_[slot_index(k)].state == TimerState::scheduled && (!found || k < best)) {
           best = k;
           found = true;
         }
       }
-      if (found) {
-        min_ = best;
-        break;
-      }
+      if (found) break;
     }
+    for (std::size_t j = run_head_; j < run_.size(); ++j) {
+      if (states_[slot_index(run_[j])].state != TimerState::scheduled) continue;
+      if (!found || run_[j] < best) best = run_[j];
+      break;
+    }
+    min_ = best;
     min_valid_ = true;
   }
   return key_time(time_of(min_));
@@ -195,18 +199,24 @@ std::optional<double> TimerQueue::next_deadline() const noexcept {
 std::size_t TimerQueue::release_due(double t) {
   const std::uint64_t limit = time_key(t);
   if (limit < last_) return 0;  // time never goes back
-  // Everything that can allocate happens before a key leaves its bucket.
+  // Everything that can allocate happens before a key leaves its bucket
+  // (bar the straddling bucket's spill into lower buckets).
   Dispatch& d = take_dispatch();
-  grow(released_, released_.size() + live_ + dead_);
-  grow(batch_, live_ + dead_);
-  if (sort_buffer_.size() < live_ + dead_) sort_buffer_.resize(std::max(live_ + dead_, 2 * sort_buffer_.size()));
+  const std::size_t total = live_ + dead_;
+  grow(released_, released_.size() + total);
+  grow(batch_, total);
+  grow(run_, total);
+  if (sort_capacity_ < total) {
+    sort_capacity_ = std::max(total, 2 * sort_capacity_);
+    sort_buffer_ = std::make_unique_for_overwrite<Key[]>(sort_capacity_);  // scratch: never read before written
+  }
   batch_.clear();
   // Buckets cover increasing, disjoint time ranges, so the batch is a
   // sequence of runs already in order relative to each other: sorting each
   // run alone is enough (and cheaper than sorting the whole batch).
   auto sort_run = [this](std::size_t from) {
     const std::size_t n = batch_.size() - from;
-    if (n > 1) radix_sort(batch_.data() + from, sort_buffer_.data(), n);
+    if (n > 1) radix_sort(batch_.data() + from, sort_buffer_.get(), n);
   };
   for (int i = 0; i < bucket_count; ++i) {
     std::vector<Key>& b = buckets_[i];
@@ -219,18 +229,35 @@ std::size_t TimerQueue::release_due(double t) {
       std::uint64_t high = low | ((std::uint64_t{1} << (i - 1)) - 1);
       if (low > limit) break;  // this and every higher bucket are later than t
       if (high > limit) {
-        // Straddles t: release its part <= t; the rest moves to lower buckets
-        // relative to the updated last_ (= limit), which leaves the higher buckets valid.
+        // Straddles t: release its part <= t. The rest either joins the
+        // sorted run (a big bucket: sorted once, its keys never move again)
+        // or moves to lower buckets relative to the updated last_ (= limit),
+        // which leaves the higher buckets valid.
         last_ = limit;
-        for (Key k : b) {
-          if (time_of(k) <= limit) {
-            batch_.push_back(k);
+        if (b.size() >= min_sorted && 4 * b.size() >= run_.size() - run_head_) {
+          radix_sort(b.data(), sort_buffer_.get(), b.size());
+          auto later = std::partition_point(b.begin(), b.end(), [limit](Key k) { return time_of(k) <= limit; });
+          Key* merged = sort_buffer_.get();
+          Key* end = std::merge(run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end(), later, b.end(), merged);
+          b.erase(later, b.end());
+          if (batch_.empty()) {
+            batch_.swap(b);  // the sorted due part becomes the batch without a copy
           } else {
-            buckets_[bucket_of(time_of(k))].push_back(k);
+            batch_.insert(batch_.end(), b.begin(), b.end());
           }
+          run_.assign(merged, end);  // within the capacity reserved above
+          run_head_ = 0;
+        } else {
+          for (Key k : b) {
+            if (time_of(k) <= limit) {
+              batch_.push_back(k);
+            } else {
+              buckets_[bucket_of(time_of(k))].push_back(k);
+            }
+          }
+          sort_run(run);
         }
         b.clear();
-        sort_run(run);
         break;
       }
     }
@@ -240,8 +267,27 @@ std::size_t TimerQueue::release_due(double t) {
   }
   last_ = limit;
 
+  // The due part of the sorted run is a prefix; it interleaves with the
+  // batch from the buckets.
+  std::size_t run_due = run_head_;
+  while (run_due < run_.size() && time_of(run_[run_due]) <= limit) ++run_due;
+  const Key* due = batch_.data();
+  std::size_t due_count = batch_.size();
+  if (run_due > run_head_) {
+    const Key* first = run_.data() + run_head_;
+    if (batch_.empty()) {
+      due = first;
+      due_count = run_due - run_head_;
+    } else {
+      due = sort_buffer_.get();
+      const Key* last = run_.data() + run_due;
+      Key* out = sort_buffer_.get();
+      due_count = static_cast<std::size_t>(std::merge(batch_.cbegin(), batch_.cend(), first, last, out) - out);
+    }
+  }
   std::size_t fired = 0;
-  for (Key k : batch_) {
+  for (std::size_t j = 0; j < due_count; ++j) {
+    const Key k = due[j];
     SlotState& st = states_[slot_index(k)];
     if (st.state == TimerState::scheduled) {
       st.state = TimerState::due;
@@ -252,6 +298,11 @@ std::size_t TimerQueue::release_due(double t) {
       --dead_;
       maybe_free(slot(slot_index(k)));
     }
+  }
+  run_head_ = run_due;
+  if (run_head_ == run_.size()) {
+    run_.clear();
+    run_head_ = 0;
   }
   live_ -= fired;
   if (fired > 0) {
@@ -386,6 +437,9 @@ void TimerQueue::cancel_all() noexcept {
     for (Key k : b) states_[slot_index(k)].has_key = false;
     b.clear();
   }
+  for (std::size_t j = run_head_; j < run_.size(); ++j) states_[slot_index(run_[j])].has_key = false;
+  run_.clear();
+  run_head_ = 0;
   for (std::size_t j = released_head_; j < released_.size(); ++j) states_[slot_index(released_[j])].has_key = false;
   released_.clear();
   released_head_ = 0;
@@ -446,6 +500,19 @@ void TimerQueue::compact() noexcept {
     }
     b.resize(j);
   }
+  std::size_t j = 0;
+  for (std::size_t r = run_head_; r < run_.size(); ++r) {
+    const Key k = run_[r];
+    std::uint32_t i = slot_index(k);
+    if (states_[i].state == TimerState::scheduled) {
+      run_[j++] = k;
+    } else {
+      states_[i].has_key = false;
+      maybe_free(slot(i));
+    }
+  }
+  run_.resize(j);
+  run_head_ = 0;
   dead_ = 0;
 }
 
@@ -455,6 +522,9 @@ void TimerQueue::renumber() {
   std::vector<Key> keys;
   keys.reserve(live_ + dead_);
   for (auto& b : buckets_) keys.insert(keys.end(), b.begin(), b.end());
+  keys.insert(keys.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end());
+  run_.clear();
+  run_head_ = 0;
   std::sort(keys.begin(), keys.end());
   for (auto& b : buckets_) b.clear();
   constexpr Key low_mask = (Key{1} << 64) - 1;

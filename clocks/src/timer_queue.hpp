@@ -11,7 +11,9 @@
 ///   bucket i > 0 holding keys whose highest bit differing from `last_` (the
 ///   last released time) is bit i-1, bucket 0 the keys <= `last_`. Releasing
 ///   everything <= t takes whole buckets below t, splits the one bucket that
-///   straddles t into lower buckets, and sorts only the released runs. All of
+///   straddles t into lower buckets (or, when that bucket is big, sorts it
+///   once into a sorted run that later calls take from the front), and
+///   radix-sorts only the released runs. All of
 ///   it is sequential memory access; a binary heap pays several cache misses
 ///   per pop once 100 000 timers no longer fit in L2. A key moves down at
 ///   most 64 times in its life (in practice a few);
@@ -131,7 +133,12 @@ class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
   std::vector<Key> buckets_[bucket_count];
   std::uint64_t last_ = 0;   // bucket 0: keys <= last_; bucket i: highest bit of (key ^ last_) is i-1
   std::vector<Key> batch_;   // reused by release_due
-  std::vector<Key> sort_buffer_;  // scratch of the radix sort in release_due
+  std::unique_ptr<Key[]> sort_buffer_;  // scratch of the radix sort and merges in release_due
+  std::size_t sort_capacity_ = 0;
+  // Keys > last_ already in order (from big straddling buckets), from run_head_ on.
+  std::vector<Key> run_;
+  std::size_t run_head_ = 0;
+  static constexpr std::size_t min_sorted = 256;  // smaller straddling buckets just spill down
   std::vector<Key> released_;  // due keys not yet run, in order
   std::size_t released_head_ = 0;
   std::uint64_t released_epoch_ = 0;  // bumped when cancel_all empties the FIFO

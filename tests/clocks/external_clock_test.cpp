@@ -405,6 +405,56 @@ TEST(ExternalClock, ManyTimersFireInOrderDespiteCancellations) {
   EXPECT_EQ(clock.pending(), 0u);
 }
 
+// Stepping through many timers in small increments, while timers are added
+// (earlier and later than those waiting) and cancelled between the steps:
+// every step releases exactly the live timers due, in (deadline, insertion)
+// order, and next_deadline always names the earliest live one.
+TEST(ExternalClock, SteppedReleasesInterleaveNewTimersAndCancellationsInOrder) {
+  Loop loop;
+  ExternalClock clock(loop);
+  std::vector<std::pair<double, int>> fired;
+  std::vector<std::pair<double, int>> live;  // scheduled, not yet fired or cancelled
+  std::vector<TimerHandle> handles;
+  std::uint32_t x = 777;
+  auto next = [&x] { return x = x * 1664525u + 1013904223u; };
+  int id = 0;
+  auto schedule = [&](double deadline) {
+    const int i = id++;
+    handles.push_back(clock.call_at(deadline, [&fired, deadline, i] { fired.emplace_back(deadline, i); }));
+    live.emplace_back(deadline, i);
+  };
+  for (int i = 0; i < 5'000; ++i) schedule(1 + static_cast<double>(next() % 1'000'000) / 1000.0);
+  double now = 0;
+  for (int step = 1; step <= 200; ++step) {
+    now += 5;
+    // New timers, some due before timers that were sorted long ago.
+    for (int k = 0; k < 20; ++k) schedule(now + 0.001 + static_cast<double>(next() % 100'000) / 100.0);
+    // Cancel a few live ones.
+    for (int k = 0; k < 5 && !live.empty(); ++k) {
+      std::size_t j = next() % live.size();
+      handles[static_cast<std::size_t>(live[j].second)].cancel();
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(j));
+    }
+    std::vector<std::pair<double, int>> due;
+    for (const auto& e : live) {
+      if (e.first <= now) due.push_back(e);
+    }
+    std::sort(due.begin(), due.end());
+    std::erase_if(live, [now](const auto& e) { return e.first <= now; });
+    fired.clear();
+    EXPECT_EQ(clock.set_time(now), due.size()) << "step " << step;
+    loop.run_until_idle();
+    ASSERT_EQ(fired, due) << "step " << step;
+    if (live.empty()) {
+      EXPECT_FALSE(clock.next_deadline());
+    } else {
+      ASSERT_TRUE(clock.next_deadline());
+      EXPECT_EQ(*clock.next_deadline(), std::min_element(live.begin(), live.end())->first) << "step " << step;
+    }
+    EXPECT_EQ(clock.pending(), live.size());
+  }
+}
+
 TEST(ExternalClock, ACallbackMayCancelALaterTimerOfTheSameBatch) {
   Loop loop;
   ExternalClock clock(loop);
