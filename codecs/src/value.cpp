@@ -405,41 +405,46 @@ std::size_t hash_value(const Value& v) noexcept {
 void dedupe_keys(Map& m) {
   const std::size_t n = m.size();
   if (n < 2) return;
-  std::vector<bool> dead(n, false);
-  bool any = false;
+  // Entries move down over the places of dropped duplicates as we go, so
+  // `w` counts the keys kept and m[0, w) holds them in first-seen order.
+  std::size_t w = 0;
+  auto keep = [&m, &w](std::size_t i) {
+    if (w != i) m[w] = std::move(m[i]);
+    ++w;
+  };
   if (n <= 16) {
-    for (std::size_t i = 1; i < n; ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (!dead[j] && m[j].first == m[i].first) {
-          m[j].second = std::move(m[i].second);
-          dead[i] = any = true;
-          break;
-        }
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t j = 0;
+      while (j < w && !(m[j].first == m[i].first)) ++j;
+      if (j < w) {
+        m[j].second = std::move(m[i].second);
+      } else {
+        keep(i);
       }
     }
   } else {
-    std::unordered_multimap<std::size_t, std::size_t> first_of;
-    first_of.reserve(n);
+    // Open addressing over the kept entries: one allocation, no node per key.
+    struct Slot {
+      std::size_t hash;
+      std::size_t place;  // kept index + 1; 0 = empty
+    };
+    const std::size_t mask = std::bit_ceil(2 * n) - 1;
+    std::vector<Slot> table(mask + 1, Slot{0, 0});
     for (std::size_t i = 0; i < n; ++i) {
-      std::size_t h = hash_value(m[i].first);
-      auto [lo, hi] = first_of.equal_range(h);
-      auto it = std::find_if(lo, hi, [&](const auto& e) { return m[e.second].first == m[i].first; });
-      if (it != hi) {
-        m[it->second].second = std::move(m[i].second);
-        dead[i] = any = true;
+      const std::size_t h = hash_value(m[i].first);
+      std::size_t s = h & mask;
+      while (table[s].place != 0 && !(table[s].hash == h && m[table[s].place - 1].first == m[i].first)) {
+        s = (s + 1) & mask;
+      }
+      if (table[s].place != 0) {
+        m[table[s].place - 1].second = std::move(m[i].second);
       } else {
-        first_of.emplace(h, i);
+        table[s] = Slot{h, w + 1};
+        keep(i);
       }
     }
   }
-  if (!any) return;
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (dead[i]) continue;
-    if (w != i) m[w] = std::move(m[i]);
-    ++w;
-  }
-  m.erase(m.begin() + static_cast<std::ptrdiff_t>(w), m.end());
+  if (w != n) m.erase(m.begin() + static_cast<std::ptrdiff_t>(w), m.end());
 }
 
 bool valid_utf8(const char* str, std::size_t n) noexcept {

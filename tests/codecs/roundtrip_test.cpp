@@ -175,6 +175,25 @@ TEST(MsgpackWire, DecoderAcceptsFloat32WideIntsAndOldRawStrings) {
   EXPECT_TRUE(identical(c.decode("\x82\x01\x02\x01\x03"s), Value(Map{{1, 3}})));  // duplicate key: last value
 }
 
+// Python dict semantics at every map size (small maps and large ones take
+// different paths): a repeated key keeps its first place and its last value.
+TEST(JsonWire, RepeatedKeysKeepTheirFirstPlaceAndLastValueAtEverySize) {
+  const Codec c(Format::json);
+  for (int n : {2, 3, 16, 17, 40, 1000}) {
+    std::string text = "{";
+    Map expected;
+    for (int i = 0; i < n; ++i) {
+      // Keys k0..k(n/2-1), each written twice; the second value wins.
+      const int key = i % (n / 2 + n % 2);
+      text += (i ? ", \"k" : "\"k") + std::to_string(key) + "\": " + std::to_string(i);
+      if (i == key) expected.emplace_back("k" + std::to_string(key), i);
+      if (i != key) expected[static_cast<std::size_t>(key)].second = Value(i);
+    }
+    text += "}";
+    EXPECT_TRUE(identical(c.decode(text), Value(expected))) << n << " entries: " << to_repr(c.decode(text));
+  }
+}
+
 // Containers of frames too small to compress are written and read by uvmas
 // itself: they must be the very bytes c-blosc writes, at every size and on
 // both sides of its compression threshold.
