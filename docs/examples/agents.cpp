@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+// [snippet:example]
 class TestAgent : public uvmas::Agent {
  public:
   explicit TestAgent(uvmas::Container& c) : Agent(c) {
@@ -29,3 +30,4 @@ int main() {
   c->run(c->shutdown());
   return 0;
 }
+// [end:example]

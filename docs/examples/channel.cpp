@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+// [snippet:example]
 uvmas::Task<> handle_client(uvmas::Channel channel) {
   auto req = co_await channel.recv();
   std::cout << req.content().as_string() << "\n";  // ohai
@@ -27,3 +28,4 @@ int main(int argc, char** argv) {
   loop.run(client(loop, server->address().url()));
   return 0;
 }
+// [end:example]

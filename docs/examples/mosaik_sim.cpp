@@ -25,6 +25,7 @@ class Planner final : public Agent {
   double setpoint(double temp) { return temp < 20.0 ? 21.0 : 19.0; }
 };
 
+// [snippet:thermostat]
 /// One Thermostat entity. A fresh temperature makes it ask the planner; a
 /// periodic timer on mosaik's clock makes mosaik step it every `check_every`
 /// steps even without input.
@@ -54,6 +55,7 @@ class Thermostat final : public Agent {
   double setpoint_ = 20.0;
   TimerHandle check_timer_;
 };
+// [end:thermostat]
 
 /// The simulator: creates the agents in a container on mosaik's clock and
 /// passes each step's temperatures to them as agent calls.
@@ -61,6 +63,7 @@ class ThermostatSim final : public sim::Simulator {
  public:
   using Simulator::Simulator;
 
+  // [snippet:init]
   sim::Meta init(const std::string& sid, double, const sim::Params& params) override {
     if (auto it = params.find("check_every"); it != params.end()) check_every_ = it->second.as<sim::Time>();
     ContainerOptions options;
@@ -74,6 +77,7 @@ class ThermostatSim final : public sim::Simulator {
     model.trigger = {"temp"};  // a temperature update wakes us; setpoint stays valid until replaced
     return meta;
   }
+  // [end:init]
 
   std::vector<sim::EntityDescription> create(std::int64_t num, const std::string& model,
                                              const sim::Params&) override {
@@ -88,6 +92,7 @@ class ThermostatSim final : public sim::Simulator {
     return out;
   }
 
+  // [snippet:step]
   Task<std::optional<sim::Time>> step(sim::Time, const sim::Inputs& inputs, sim::Time) override {
     for (const auto& [eid, addr] : thermostats_) {
       if (const sim::SourceValues* temp = sim::find_input(inputs, eid, "temp")) {
@@ -98,6 +103,7 @@ class ThermostatSim final : public sim::Simulator {
     }
     co_return std::nullopt;  // next step: the agents' check timers (or the next input)
   }
+  // [end:step]
 
   sim::OutputData get_data(const sim::OutputRequest& outputs) override {
     sim::OutputData data;
@@ -117,8 +123,10 @@ class ThermostatSim final : public sim::Simulator {
 
 }  // namespace
 
+// [snippet:main]
 int main(int argc, char** argv) {
   return uvmas::sim::run_simulator(argc, argv, [](uvmas::Loop& loop, uvmas::ExternalClock& clock) {
     return std::make_unique<ThermostatSim>(loop, clock);
   });
 }
+// [end:main]

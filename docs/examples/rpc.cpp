@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+// [snippet:example]
 class MathServer {
  public:
   /// The router names the class as aiomas would (for "is not exposed" errors).
@@ -31,3 +32,4 @@ int main(int argc, char** argv) {
   loop.run(client(loop, server->address().url()));
   return 0;
 }
+// [end:example]
