@@ -61,3 +61,97 @@ TEST(Examples, AgentsExampleGreetsAndCallsTheOtherAgent) {
 }
 
 }  // namespace
+
+namespace {
+
+using uvmas::test::bin_dir;
+using uvmas::test::run_process;
+
+TEST(Examples, ChannelServerAnswersFailsAndClosesAsTheGuideSays) {
+  auto r = run_process(bin_dir() + "/example-channel_server");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("21 doubled is 42\n"
+                        "in flight: 3 replies, 0 pending\n"
+                        "remote ValueError: not a number: 'forty-two'\n"
+                        "after close: connection to ('127.0.0.1', ",
+                        0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find(") is closed: connection closed\n"), std::string::npos) << r.out;
+}
+
+TEST(Examples, RpcRoutersReachNestedAndDictRoutersWithKeywords) {
+  auto r = run_process(bin_dir() + "/example-rpc_routers");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "calc/add(3, 4) = 7\n"
+            "calc/scale(1.5) = 3\n"
+            "calc/stats/calls() = 2\n"
+            "greeter/hello('Ada') = Hello, Ada!\n"
+            "calc/scale(1.5, factor=10) = 15\n"
+            "LookupError: Name \"nope\" not found in \"calc\"\n"
+            "LookupError: Name \"nope\" not found in \"calc/stats\"\n"
+            "TypeError: add() argument 'a': expected int, got str\n");
+}
+
+TEST(Examples, RpcPeersCallBackFailRemotelyAndLoseTheConnection) {
+  auto r = run_process(bin_dir() + "/example-rpc_peers");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "welcome, client 1\n"
+            "RemoteException: ValueError: cannot divide by zero\n"
+            "closed: connection closed by peer\n"
+            "pending call failed: ConnectionError\n");
+}
+
+TEST(Examples, AgentsCallEachOtherOverLocalQueue) {
+  auto r = run_process(bin_dir() + "/example-agents_calls local");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "Buyer('local://town/0') offered apple for 0.5\n"
+            "Buyer('local://town/0') offered pear for 12\n"
+            "Buyer('local://town/0') bought apple from SellerProxy('local://market/0')\n"
+            "Buyer('local://town/0') did not buy pear from SellerProxy('local://market/0')\n"
+            "connect: Agent \"42\" does not exist in Container(local://market)\n"
+            "call: LookupError: Name \"steal\" not found in \"agents/0\"\n");
+}
+
+TEST(Examples, AgentsCallEachOtherOverTcp) {
+  auto r = run_process(bin_dir() + "/example-agents_calls tcp");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("') bought apple from SellerProxy('tcp://127.0.0.1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("') did not buy pear from SellerProxy('tcp://127.0.0.1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("call: LookupError: Name \"steal\" not found in \"agents/0\"\n"), std::string::npos) << r.out;
+}
+
+TEST(Examples, AgentsSubprocRunsAWorkerInAChildProcess) {
+  auto r = run_process(bin_dir() + "/example-agents_subproc");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "worker in the child: 14 * 3 = 42\nchild exit status 0\n");
+}
+
+TEST(Examples, CodecsExampleShowsTheThreeCodecsAndTheConversionRule) {
+  auto r = run_process(bin_dir() + "/example-codecs");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "json: 62 bytes, decodes back equal\n"
+            "msgpack: 39 bytes, decodes back equal\n"
+            "msgpack_blosc: 55 bytes, decodes back equal\n"
+            "{\"name\": \"pump 7\", \"on\": true, \"flow\": 12.5, \"ids\": [1, 2, 3]}\n"
+            "json: Object of type bytes is not JSON serializable\n"
+            "msgpack channel echoed 3 bytes\n"
+            "as<int>(): 3\n"
+            "as_int(): expected int, got float\n"
+            "as<int>() of 2.5: expected int, got float\n");
+}
+
+TEST(Examples, TestingExampleIsDeterministic) {
+  const std::string expected = "t=0 20\nt=30 20\nt=60 21\nt=90 21\nt=120 22\nas expected\n";
+  for (int run = 0; run < 3; ++run) {
+    auto r = run_process(bin_dir() + "/example-testing");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, expected) << "run " << run;
+  }
+}
+
+}  // namespace
