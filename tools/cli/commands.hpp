@@ -17,7 +17,7 @@ void add_demo_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
 /// Adds `uvmas call ADDR PATH ARGS...`. Defined by the rpc room.
 void add_call_command(CLI::App& app, Action& action);
-/// Adds `uvmas container ADDR` (test agents of shared/INTEROP.md). Defined by the agents room.
+/// Adds `uvmas container ADDR` (interop test agents, docs/cli.md). Defined by the agents room.
 void add_container_command(CLI::App& app, Action& action);
 /// Adds `uvmas subproc ADDR`: a container whose agent 0 is a sub-process Manager.
 void add_subproc_command(CLI::App& app, Action& action);

@@ -1,5 +1,5 @@
 // `uvmas container ADDR [--codec C] [--clock wall|external] [--agents N]`: a
-// container hosting N agents of the INTEROP.md class TestAgent, until SIGINT
+// container hosting N agents of the interop test class TestAgent (docs/cli.md), until SIGINT
 // or SIGTERM.
 
 #include "commands.hpp"
@@ -20,7 +20,7 @@ namespace uvmas::cli {
 
 namespace {
 
-/// The agent of shared/INTEROP.md's container contract.
+/// The interop test agent (docs/cli.md).
 class TestAgent : public Agent {
  public:
   explicit TestAgent(Container& c) : Agent(c) {
@@ -73,7 +73,7 @@ int run_container(const ContainerSpec& spec) {
 }  // namespace
 
 void add_container_command(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand("container", "Host test agents (shared/INTEROP.md) in a container until SIGTERM");
+  auto* cmd = app.add_subcommand("container", "Host interop test agents (see docs/cli.md) in a container until SIGTERM");
   auto spec = std::make_shared<ContainerSpec>();
   cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
   cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")

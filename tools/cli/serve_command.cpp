@@ -1,4 +1,4 @@
-// `uvmas serve ADDR`: the interop test service of shared/INTEROP.md, served
+// `uvmas serve ADDR`: the interop test service (docs/cli.md), served
 // on every accepted connection until `shutdown` is called or SIGTERM arrives.
 
 #include "commands.hpp"
@@ -90,7 +90,7 @@ Value py_mul(const Value& a, const Value& b) {
 }
 
 
-/// The INTEROP.md service.
+/// The interop test service (the functions docs/cli.md lists).
 class TestService {
  public:
   rpc::Router router{"uvmas.serve.TestService"};
@@ -167,7 +167,7 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
 }  // namespace
 
 void add_serve_command(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand("serve", "Serve the interop test service (shared/INTEROP.md)");
+  auto* cmd = app.add_subcommand("serve", "Serve the interop test service (its functions: see docs/cli.md)");
   auto address = std::make_shared<std::string>();
   auto codec = std::make_shared<std::string>("json");
   cmd->add_option("ADDR", *address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
