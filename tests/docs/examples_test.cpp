@@ -155,3 +155,22 @@ TEST(Examples, TestingExampleIsDeterministic) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, CliScriptPrintsWhatTheCliGuideShows) {
+  auto r = uvmas::test::run_process("PATH='" + uvmas::test::bin_dir() + "':\"$PATH\" sh '" UVMAS_SOURCE_DIR
+                                    "/docs/examples/cli.sh'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("7\n\"foobar\"\n42\n{\"a\": [1, 2.5, null]}\n3\n{\"__type__\": [0, \"sub\"]}\n", 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find("ValueError: boom\nexit status 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TypeError: unsupported operand type(s) for +: 'int' and 'str'\nexit status 1\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("nobody.sock]: no such file or directory (ENOENT)\nexit status 2\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"bye\"\n"), std::string::npos) << r.out;
+}
+
+}  // namespace
