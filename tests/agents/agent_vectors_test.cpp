@@ -1,4 +1,4 @@
-// Replays the agent_* cases of shared/vectors/aiomas with each codec (all but
+// Replays the agent_* cases of tests/data/vectors/aiomas with each codec (all but
 // agent_subproc_manager): a uvmas container answers the recorded requests
 // with the recorded replies, and uvmas agents calling a recorded container
 // produce the recorded requests (json/msgpack byte for byte, blosc by its

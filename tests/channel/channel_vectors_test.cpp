@@ -1,4 +1,4 @@
-// Replays the channel cases of shared/vectors/aiomas at the channel layer:
+// Replays the channel cases of tests/data/vectors/aiomas at the channel layer:
 // a uvmas server answers the recorded client frames with the recorded reply
 // bytes, and a uvmas client produces the recorded request bytes.
 

@@ -1,4 +1,4 @@
-// Replays the aiomas 2.0.1 golden vectors (shared/vectors/aiomas/*.jsonl):
+// Replays the aiomas 2.0.1 golden vectors (tests/data/vectors/aiomas/*.jsonl):
 // framing, decoding (bit-exact) and byte-exact re-encoding for every line.
 
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ struct ReplayCounts {
 };
 
 ReplayCounts replay(const std::string& name, Format format) {
-  std::ifstream in(std::string(UVMAS_SHARED_DIR) + "/vectors/aiomas/" + name);
+  std::ifstream in(std::string(UVMAS_TEST_DATA_DIR) + "/vectors/aiomas/" + name);
   EXPECT_TRUE(in.good()) << "cannot open " << name;
   const Codec reader(Format::json);  // raw mode JSON reads the .jsonl lines
   const Codec codec(format);         // raw mode: __type__ maps stay maps, as in `decoded`

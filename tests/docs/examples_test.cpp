@@ -32,7 +32,7 @@ TEST(Examples, DemoSimulatesADayAcrossTwoProcessesAndKeepsTheFeederWithinCapacit
 }
 
 TEST(Examples, TlsExampleExchangesMessages) {
-  auto r = run_process(bin_dir() + "/example-tls " + uvmas::test::shared_dir() + "/tls-test-certs");
+  auto r = run_process(bin_dir() + "/example-tls " + uvmas::test::data_dir() + "/tls");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "channel: hello, channel client\nrpc: 3 + 4 = 7\nagents: over TLS\n");
 }

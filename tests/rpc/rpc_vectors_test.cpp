@@ -1,4 +1,4 @@
-// Replays the rpc_* cases of shared/vectors/aiomas against a uvmas RPC server
+// Replays the rpc_* cases of tests/data/vectors/aiomas against a uvmas RPC server
 // with each codec: the recorded requests (and the client's replies to the
 // server's callbacks) go in byte for byte; what uvmas writes must match the
 // recorded frames (bytes for json/msgpack, decoded value for blosc; EXCEPTION

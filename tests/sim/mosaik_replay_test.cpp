@@ -1,5 +1,5 @@
 // The role program (build/bin/uvmas-mosaik-roles) against the recorded mosaik
-// transcripts (shared/vectors/mosaik), in both of mosaik's start modes: this
+// transcripts (tests/data/vectors/mosaik), in both of mosaik's start modes: this
 // test plays mosaik by the README's replay rules and checks every frame the
 // program sends, then its exit status.
 
@@ -33,7 +33,7 @@ struct Frame {
 };
 
 std::vector<Frame> load_transcript(const std::string& scenario) {
-  std::ifstream in(test::shared_dir() + "/vectors/mosaik/" + scenario + ".jsonl");
+  std::ifstream in(test::data_dir() + "/vectors/mosaik/" + scenario + ".jsonl");
   if (!in) throw std::runtime_error("cannot read transcript " + scenario);
   const Codec json(Format::json);
   std::vector<Frame> frames;

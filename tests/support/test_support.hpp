@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the test suites: paths to shared/ and the built binaries,
+// Helpers shared by the test suites: paths to the test data (tests/data) and the built binaries,
 // temporary Unix socket paths, and a child process runner.
 
 #include <unistd.h>
@@ -10,7 +10,8 @@
 
 namespace uvmas::test {
 
-inline std::string shared_dir() { return UVMAS_SHARED_DIR; }
+/// tests/data: recorded vectors and TLS test certificates.
+inline std::string data_dir() { return UVMAS_TEST_DATA_DIR; }
 inline std::string bin_dir() { return UVMAS_BIN_DIR; }
 
 /// A fresh Unix socket path in /tmp, unique per process and call.

@@ -1,5 +1,5 @@
 #pragma once
-// Reading shared/vectors/aiomas/*.jsonl: hex, the README's escapes, and the
+// Reading tests/data/vectors/aiomas/*.jsonl: hex, the README's escapes, and the
 // lines of one case, for the replay tests of every layer.
 
 #include <uvmas/codecs/codec.hpp>
@@ -71,7 +71,7 @@ struct VectorFrame {
 
 /// All frames of `file` ("json", "msgpack", "msgpack_blosc"), grouped by case, in order.
 inline std::map<std::string, std::vector<VectorFrame>> load_vectors(const std::string& codec_name) {
-  std::ifstream in(std::string(UVMAS_SHARED_DIR) + "/vectors/aiomas/" + codec_name + ".jsonl");
+  std::ifstream in(std::string(UVMAS_TEST_DATA_DIR) + "/vectors/aiomas/" + codec_name + ".jsonl");
   const Codec reader(Format::json);
   std::map<std::string, std::vector<VectorFrame>> cases;
   std::string line;

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the TLS tests: contexts from the shared test certificates, an
+// Helpers for the TLS tests: contexts from the test certificates, an
 // echo server on any Stream, a collecting client handler, a log capture.
 
 #include <uvmas/core/log.hpp>
@@ -16,8 +16,8 @@
 
 namespace uvmas::tls_test {
 
-/// A file of the shared TLS test certificates (shared/tls-test-certs).
-inline std::string cert_path(const std::string& name) { return std::string(UVMAS_SHARED_DIR) + "/tls-test-certs/" + name; }
+/// A file of the TLS test certificates (tests/data/tls).
+inline std::string cert_path(const std::string& name) { return std::string(UVMAS_TEST_DATA_DIR) + "/tls/" + name; }
 
 /// A fresh Unix socket path in /tmp.
 inline std::string temp_socket_path(const std::string& stem) {

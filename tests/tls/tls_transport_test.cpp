@@ -336,6 +336,41 @@ TEST(TlsTransport, RejectsAServerTheClientDoesNotTrust) {
   EXPECT_NE(log.all().find("connection closed during handshake"), std::string::npos) << log.all();
 }
 
+TEST(TlsTransport, RejectsAnExpiredServerCertificate) {
+  Loop loop;
+  LogCapture log;
+  EchoServer server(loop, loopback(), tls_options(tls_context("ca", "server-expired")));
+  std::string error = loop.run(connect_error(loop, server.address(), tls_options(tls_context("ca", "client"))));
+  EXPECT_EQ(error, "TLS handshake with 127.0.0.1:" + std::to_string(server.address().port) +
+                       " failed: certificate expired");
+}
+
+TEST(TlsTransport, RejectsAServerCertificateThatIsNotValidYet) {
+  Loop loop;
+  LogCapture log;
+  EchoServer server(loop, loopback(), tls_options(tls_context("ca", "server-not-yet-valid")));
+  std::string error = loop.run(connect_error(loop, server.address(), tls_options(tls_context("ca", "client"))));
+  EXPECT_EQ(error, "TLS handshake with 127.0.0.1:" + std::to_string(server.address().port) +
+                       " failed: certificate not valid yet");
+}
+
+TEST(TlsTransport, RejectsAnExpiredClientCertificateAndKeepsServing) {
+  Loop loop;
+  LogCapture log;
+  EchoServer server(loop, loopback(), tls_options(tls_context("ca", "server")));
+  std::string error = loop.run(connect_error(loop, server.address(), tls_options(tls_context("ca", "client-expired"))));
+  EXPECT_NE(error.find("failed: connection closed during handshake"), std::string::npos) << error;
+  EXPECT_NE(log.all().find("failed: client certificate expired"), std::string::npos) << log.all();
+  loop.run(echo_once(loop, server.address(), tls_context("ca", "client"), "still serving", ""));
+}
+
+TEST(TlsTransport, AcceptsAServerWithAnRsaKey) {
+  Loop loop;
+  EchoServer server(loop, loopback(), tls_options(tls_context("ca", "server-rsa")));
+  loop.run(echo_once(loop, server.address(), tls_context("ca", "client"), "over ECDHE-RSA", "localhost"));
+  loop.run(echo_once(loop, server.address(), tls_context("ca", "client"), "by IP address", ""));
+}
+
 TEST(TlsTransport, DropsAClientThatNeverCompletesTheHandshake) {
   Loop loop;
   LogCapture log;

@@ -6,20 +6,11 @@
 #include <uvmas/transports/tls.hpp>
 
 #include <chrono>
-#include <fstream>
-#include <stdexcept>
 
 namespace uvmas::bench {
 
 namespace {
-// The test certificates: the repository's test data, or the shared folder beside it.
-std::string certs(const char* file) {
-  for (const char* dir : {"/tests/data/tls-test-certs/", "/../shared/tls-test-certs/"}) {
-    std::string path = std::string(UVMAS_REPO_DIR) + dir + file;
-    if (std::ifstream(path)) return path;
-  }
-  throw std::runtime_error(std::string("test certificate ") + file + " not found under " + UVMAS_REPO_DIR);
-}
+std::string certs(const char* file) { return std::string(UVMAS_REPO_DIR) + "/tests/data/tls/" + file; }
 
 ChannelOptions options_for(Format codec, bool tls, bool server) {
   ChannelOptions o;
