@@ -113,17 +113,27 @@ ValueBuilder::~ValueBuilder() {
   scratch_->in_use = false;
 }
 
-// Out of line on purpose: it is the single sink of every decoded value, and
-// inlining it into each SAX callback only bloats the parsers (and trips GCC 12's
-// -Wmaybe-uninitialized false positive on std::variant moves).
-bool ValueBuilder::add(Value v) {
+// Out of line on purpose: these are the single sink of every decoded value,
+// and inlining them into each SAX callback only bloats the parsers (and trips
+// GCC 12's -Wmaybe-uninitialized false positive on std::variant moves).
+template <class T>
+bool ValueBuilder::emplace(T&& v) {
   if (scratch_->levels.empty()) {
-    root_ = std::move(v);
+    root_ = Value(std::forward<T>(v));
   } else {
-    scratch_->values.push_back(std::move(v));
+    scratch_->values.emplace_back(std::forward<T>(v));
   }
   return true;
 }
+
+bool ValueBuilder::add(Value&& v) { return emplace(std::move(v)); }
+bool ValueBuilder::add(std::nullptr_t) { return emplace(nullptr); }
+bool ValueBuilder::add(bool v) { return emplace(v); }
+bool ValueBuilder::add(std::int64_t v) { return emplace(v); }
+bool ValueBuilder::add(std::uint64_t v) { return emplace(v); }
+bool ValueBuilder::add(double v) { return emplace(v); }
+bool ValueBuilder::add(std::string&& v) { return emplace(std::move(v)); }
+bool ValueBuilder::add(Bytes&& v) { return emplace(std::move(v)); }
 
 bool ValueBuilder::open(bool is_map) {
   std::vector<std::size_t>& levels = scratch_->levels;
@@ -141,7 +151,7 @@ bool ValueBuilder::end_array() {
   Array a(std::make_move_iterator(values.begin() + static_cast<std::ptrdiff_t>(start)),
           std::make_move_iterator(values.end()));
   values.resize(start);
-  return add(Value(std::move(a)));
+  return emplace(std::move(a));
 }
 
 bool ValueBuilder::end_map() {
@@ -168,7 +178,7 @@ bool ValueBuilder::end_map() {
       return add(Value::extension(*type, std::move(a[1])));
     }
   }
-  return add(Value(std::move(m)));
+  return emplace(std::move(m));
 }
 
 }  // namespace detail

@@ -229,30 +229,30 @@ class JsonHandler {
  public:
   JsonHandler(const Serializers* s, std::size_t max_depth) : b_(s, max_depth) {}
 
-  bool Null() { return b_.add(Value()); }
-  bool Bool(bool v) { return b_.add(Value(v)); }
+  bool Null() { return b_.add(nullptr); }
+  bool Bool(bool v) { return b_.add(v); }
   // Numbers arrive as raw text (kParseNumbersAsStringsFlag) so that integers are
   // exact and only the Python spellings of NaN/Infinity are accepted.
-  bool Int(int v) { return b_.add(Value(v)); }
-  bool Uint(unsigned v) { return b_.add(Value(v)); }
-  bool Int64(std::int64_t v) { return b_.add(Value(v)); }
-  bool Uint64(std::uint64_t v) { return b_.add(Value(v)); }
-  bool Double(double v) { return b_.add(Value(v)); }
+  bool Int(int v) { return b_.add(std::int64_t{v}); }
+  bool Uint(unsigned v) { return b_.add(std::uint64_t{v}); }
+  bool Int64(std::int64_t v) { return b_.add(v); }
+  bool Uint64(std::uint64_t v) { return b_.add(v); }
+  bool Double(double v) { return b_.add(v); }
   bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
     std::string_view tok(str, len);
-    if (tok == "NaN") return b_.add(Value(std::numeric_limits<double>::quiet_NaN()));
-    if (tok == "Infinity") return b_.add(Value(HUGE_VAL));
-    if (tok == "-Infinity") return b_.add(Value(-HUGE_VAL));
+    if (tok == "NaN") return b_.add(std::numeric_limits<double>::quiet_NaN());
+    if (tok == "Infinity") return b_.add(double{HUGE_VAL});
+    if (tok == "-Infinity") return b_.add(double{-HUGE_VAL});
     const char* end = str + len;
     if (tok.find_first_of(".eEIN") == std::string_view::npos) {
       if (str[0] == '-') {
         std::int64_t i;
         auto r = std::from_chars(str, end, i);
-        if (r.ec == std::errc() && r.ptr == end) return b_.add(Value(i));
+        if (r.ec == std::errc() && r.ptr == end) return b_.add(i);
       } else {
         std::uint64_t u;
         auto r = std::from_chars(str, end, u);
-        if (r.ec == std::errc() && r.ptr == end) return b_.add(Value(u));
+        if (r.ec == std::errc() && r.ptr == end) return b_.add(u);
       }
       // Beyond 64 bits Python keeps an exact int; the closest we have is a double.
     } else if (tok.find_first_of("IN") != std::string_view::npos) {
@@ -260,16 +260,16 @@ class JsonHandler {
     }
     double d;
     auto r = std::from_chars(str, end, d);
-    if (r.ec == std::errc::result_out_of_range) return b_.add(Value(out_of_range_double(tok)));
+    if (r.ec == std::errc::result_out_of_range) return b_.add(out_of_range_double(tok));
     if (r.ec != std::errc() || r.ptr != end) return b_.fail("invalid number '" + std::string(tok) + "'");
-    return b_.add(Value(d));
+    return b_.add(d);
   }
   // Strings are validated here rather than by RapidJSON (kParseValidateEncodingFlag
   // checks byte by byte and is several times slower); this also rejects the
   // ED A0..ED BF bytes RapidJSON writes for a lone low-surrogate escape ("\udc00").
   bool String(const char* str, rapidjson::SizeType len, bool) {
     if (!valid_utf8(str, len)) return b_.fail("string is not valid UTF-8 (or has a lone surrogate)");
-    return b_.add(Value(std::string(str, len)));
+    return b_.add(std::string(str, len));
   }
   bool Key(const char* str, rapidjson::SizeType len, bool copy) { return String(str, len, copy); }
   bool StartObject() { return b_.begin_map(); }

@@ -109,19 +109,19 @@ class Visitor : public msgpack::null_visitor {
  public:
   Visitor(const Serializers* s, std::size_t max_depth) : b_(s, max_depth) {}
 
-  bool visit_nil() { return b_.add(Value()); }
-  bool visit_boolean(bool v) { return b_.add(Value(v)); }
-  bool visit_positive_integer(std::uint64_t v) { return b_.add(Value(v)); }
-  bool visit_negative_integer(std::int64_t v) { return b_.add(Value(v)); }
-  bool visit_float32(float v) { return b_.add(Value(static_cast<double>(v))); }
-  bool visit_float64(double v) { return b_.add(Value(v)); }
+  bool visit_nil() { return b_.add(nullptr); }
+  bool visit_boolean(bool v) { return b_.add(v); }
+  bool visit_positive_integer(std::uint64_t v) { return b_.add(v); }
+  bool visit_negative_integer(std::int64_t v) { return b_.add(v); }
+  bool visit_float32(float v) { return b_.add(static_cast<double>(v)); }
+  bool visit_float64(double v) { return b_.add(v); }
   bool visit_str(const char* v, std::uint32_t size) {
     if (!valid_utf8(v, size)) return b_.fail("str is not valid UTF-8");
-    return b_.add(Value(std::string(v, size)));
+    return b_.add(std::string(v, size));
   }
   bool visit_bin(const char* v, std::uint32_t size) {
     auto p = reinterpret_cast<const std::uint8_t*>(v);
-    return b_.add(Value(Bytes(p, p + size)));
+    return b_.add(Bytes(p, p + size));
   }
   // aiomas never produces ext types; msgpack-python would surface an opaque ExtType
   // that no aiomas code understands, so we refuse them.

@@ -9,6 +9,8 @@
 // the stacks are a per-thread scratch reused by every decode: a decoded frame
 // costs one allocation per container and per long string, nothing more.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,8 +26,16 @@ class ValueBuilder {
   ValueBuilder(const ValueBuilder&) = delete;
   ValueBuilder& operator=(const ValueBuilder&) = delete;
 
-  /// Adds a complete value (scalar or finished container) at the current position.
-  bool add(Value v);
+  /// Adds a complete value at the current position (scalars are constructed
+  /// in place: a moved Value costs a variant visit to move and one to destroy).
+  bool add(Value&& v);
+  bool add(std::nullptr_t);
+  bool add(bool v);
+  bool add(std::int64_t v);
+  bool add(std::uint64_t v);
+  bool add(double v);
+  bool add(std::string&& v);
+  bool add(Bytes&& v);
 
   bool begin_array() { return open(false); }
   bool end_array();
@@ -51,6 +61,8 @@ class ValueBuilder {
 
  private:
   bool open(bool is_map);
+  template <class T>
+  bool emplace(T&& v);
 
   const Serializers* serializers_;
   std::size_t max_depth_;
