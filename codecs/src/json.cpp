@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -239,6 +240,15 @@ class JsonHandler {
   bool Uint64(std::uint64_t v) { return b_.add(v); }
   bool Double(double v) { return b_.add(v); }
   bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    // Short plain integers (almost every number of an RPC message) first:
+    // RapidJSON has validated the token, and 18 digits cannot overflow.
+    if (len < 19) {
+      const char* p = str + (str[0] == '-' ? 1 : 0);
+      const char* end = str + len;
+      std::int64_t v = 0;
+      while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+      if (p == end && end != str + (str[0] == '-' ? 1 : 0)) return b_.add(str[0] == '-' ? -v : v);
+    }
     std::string_view tok(str, len);
     if (tok == "NaN") return b_.add(std::numeric_limits<double>::quiet_NaN());
     if (tok == "Infinity") return b_.add(double{HUGE_VAL});
@@ -289,16 +299,36 @@ void json_encode(const Value& v, std::string& out, const Serializers* s, std::si
   JsonWriter(out, s, max_depth).write(v, 0);
 }
 
+namespace {
+// Nesting the recursive parser may reach on the C++ stack (a few hundred bytes a level).
+constexpr std::size_t recursive_depth_limit = 1024;
+}  // namespace
+
 Value json_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {
   if (payload.size() >= 3 && std::memcmp(payload.data(), "\xEF\xBB\xBF", 3) == 0)
     throw DecodeError("JSON payload starts with a UTF-8 BOM");
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag |
-                             rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag |
-                             rapidjson::kParseStopWhenDoneFlag;
+  constexpr unsigned flags =
+      rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
   rapidjson::MemoryStream stream(payload.data(), payload.size());
-  rapidjson::Reader reader;
+  // The reader's stack (strings and numbers are copied through it) is kept
+  // per thread; only a decode nested in another would need a second one.
+  thread_local rapidjson::Reader shared_reader;
+  thread_local bool reader_busy = false;
+  std::optional<rapidjson::Reader> own_reader;
+  rapidjson::Reader& reader = reader_busy ? own_reader.emplace() : shared_reader;
+  struct Busy {
+    bool& flag;
+    bool was;
+    ~Busy() { flag = was; }
+  } busy{reader_busy, reader_busy};
+  reader_busy = true;
   JsonHandler handler(s, max_depth);
-  rapidjson::ParseResult r = reader.Parse<flags>(stream, handler);
+  // The handler refuses to open a level beyond max_depth, so the recursive
+  // parser (faster) nests at most that deep; very deep limits take the
+  // iterative one, which never recurses.
+  rapidjson::ParseResult r = max_depth <= recursive_depth_limit
+                                 ? reader.Parse<flags>(stream, handler)
+                                 : reader.Parse<flags | rapidjson::kParseIterativeFlag>(stream, handler);
   if (r.IsError()) {
     if (!handler.builder().error().empty())
       throw DecodeError("invalid JSON: " + handler.builder().error() + " (offset " + std::to_string(r.Offset()) + ")");

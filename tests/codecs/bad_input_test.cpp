@@ -110,6 +110,17 @@ TEST(BadInput, DepthLimitAllowsExactlyMaxDepthLevels) {
   }
 }
 
+// JSON nests on the C++ stack only up to a moderate limit; a codec allowed to
+// go deeper parses without recursion, and still enforces its own limit.
+TEST(BadInput, JsonDeeperThanTheRecursiveParserGoesStillDecodesAndStillStopsAtTheLimit) {
+  Codec deep(Format::json, nullptr, CodecOptions{4'000});
+  Value v = deep.decode(std::string(3'000, '[') + std::string(3'000, ']'));
+  std::size_t levels = 1;
+  for (const Value* p = &v; p->size() == 1; p = &(*p)[0]) ++levels;
+  EXPECT_EQ(levels, 3'000u);
+  EXPECT_THROW(deep.decode(std::string(5'000, '[') + std::string(5'000, ']')), DecodeError);
+}
+
 TEST(BadInput, TypeWrapperWithUnknownTypeidOrWrongShapeIsRejectedWithSerializers) {
   for (Format f : {Format::json, Format::msgpack}) {
     Codec raw(f);
