@@ -92,8 +92,7 @@ void Loop::drain_soon() noexcept {
   update_idle();
 }
 
-bool Loop::run_once() {
-  drain_soon();
+bool Loop::run_io_once() {
   int more = uv_run(loop_.get(), UV_RUN_ONCE);
   return more != 0 || !soon_.empty();
 }
@@ -105,7 +104,9 @@ bool Loop::poll() {
 }
 
 void Loop::run_until_idle() {
-  while (run_once()) {
+  for (;;) {
+    drain_soon();
+    if (!run_io_once()) return;
   }
 }
 

@@ -136,15 +136,22 @@ class Loop {
   }
 
  private:
+  // Checks `done` after every batch of work, before blocking for I/O: the
+  // task may finish while the soon queue drains, and a listener or an open
+  // connection would then keep uv_run waiting for outside input forever.
   template <class Done>
   void drive(Done done) {
-    while (!done()) {
-      if (!run_once() && !done()) {
+    for (;;) {
+      drain_soon();
+      if (done()) return;
+      if (!run_io_once() && !done()) {
         throw std::logic_error("uvmas::Loop::run: the loop has no more work but the task has not completed (deadlock)");
       }
+      if (done()) return;
     }
   }
-  bool run_once();
+  /// One libuv iteration (blocks for I/O unless callbacks are queued); true while work is left.
+  bool run_io_once();
   void drain_soon() noexcept;
   void update_idle() noexcept;
 
