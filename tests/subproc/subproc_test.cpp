@@ -160,9 +160,12 @@ TEST(ChildContainer, ExitsWhenItsParentIsKilled) {
   std::string cmd = test::bin_dir() + "/uvmas subproc tcp://127.0.0.1:0 & echo $!; wait";
   auto shell = ChildProcess::start(loop, {"/bin/sh", "-c", cmd});
   auto run = [](Loop& l, ChildProcess& sh) -> Task<int> {
-    int pid = std::stoi(co_await sh.read_line());
-    std::string ready = co_await sh.read_line();  // the container's READY line (same stdout)
-    EXPECT_EQ(ready.rfind("READY ", 0), 0u) << ready;
+    // The shell's `echo $!` and the container's READY line share stdout, in either order.
+    std::string first = co_await sh.read_line();
+    std::string second = co_await sh.read_line();
+    if (first.rfind("READY ", 0) == 0) std::swap(first, second);
+    int pid = std::stoi(first);
+    EXPECT_EQ(second.rfind("READY ", 0), 0u) << second;
     EXPECT_TRUE(process_alive(pid));
     sh.kill(SIGKILL);
     (void)co_await sh.wait();
