@@ -2,12 +2,16 @@
 
 #include "commands.hpp"
 
+#include <uvmas/version.hpp>
+
 #include <exception>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
   CLI::App app{"uvmas: request-reply channels, RPC and agents that speak aiomas"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "uvmas " + std::string(uvmas::version_string));
   uvmas::cli::Action action;
   uvmas::cli::add_demo_command(app, action);
   uvmas::cli::add_serve_command(app, action);
