@@ -62,11 +62,13 @@ install(FILES ${PROJECT_BINARY_DIR}/uvmasConfig.cmake ${PROJECT_BINARY_DIR}/uvma
 
 # uvmas.pc. Relocatable (relative to the .pc file) unless installed into /usr.
 # Static libraries need their dependencies on every link line; shared ones
-# only on their own.
+# carry them (and a user of shared libraries may not have blosc's or
+# mbedTLS's development files, so they are not even named).
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(uvmas_pc_prefix /usr)
 else()
   file(RELATIVE_PATH up /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
+  string(REGEX REPLACE "/$" "" up "${up}")
   set(uvmas_pc_prefix "\${pcfiledir}/${up}")
 endif()
 # Link order: a library before the ones it uses.
@@ -84,13 +86,9 @@ foreach(room ${uvmas_link_order})
 endforeach()
 string(STRIP "${uvmas_pc_libs}" uvmas_pc_libs)
 set(uvmas_pc_requires libuv)
-set(uvmas_pc_requires_private blosc)
-set(uvmas_pc_libs_private "-lmbedtls -lmbedx509 -lmbedcrypto")
 if(NOT BUILD_SHARED_LIBS)
-  string(APPEND uvmas_pc_requires " ${uvmas_pc_requires_private}")
-  string(APPEND uvmas_pc_libs " ${uvmas_pc_libs_private}")
-  set(uvmas_pc_requires_private "")
-  set(uvmas_pc_libs_private "")
+  string(APPEND uvmas_pc_requires " blosc")
+  string(APPEND uvmas_pc_libs " -lmbedtls -lmbedx509 -lmbedcrypto")
 endif()
 configure_file(cmake/uvmas.pc.in ${PROJECT_BINARY_DIR}/uvmas.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/uvmas.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
@@ -108,7 +106,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The headers include <uv.h>; the CMake package finds libuv with pkg-config.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libuv1-dev, pkg-config")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}.
- The native counterpart of Python's aiomas: headers, libraries, the CMake
- package (find_package(uvmas)), uvmas.pc and the uvmas command-line tool.")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "The native counterpart of Python's aiomas 2.x, in C++20: shared
+libraries, headers, the CMake package (find_package(uvmas)), uvmas.pc, the
+uvmas command-line tool and uvmas-mosaik-roles.")
 include(CPack)
