@@ -53,10 +53,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 std::vector<std::string> uvmas::fuzz::seeds_from(const VectorFile& vectors) {
-  if (vectors.name != "json") return {};
-  std::vector<std::string> seeds = frames_of(vectors, "");
-  std::string all;
-  for (const auto& f : seeds) all += f;
-  seeds.push_back(std::move(all));
-  return seeds;
+  return frames_and_session(vectors, "json", "");
 }

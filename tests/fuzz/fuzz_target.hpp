@@ -29,6 +29,11 @@ std::vector<std::string> seeds_from(const VectorFile& vectors);
 /// direction ("client->server", "master->sim", ...; "" for all).
 std::vector<std::string> frames_of(const VectorFile& vectors, std::string_view direction);
 
+/// The frames of one direction of the vector file `name` one by one, and all
+/// of them in one input (a whole session); nothing for other files.
+std::vector<std::string> frames_and_session(const VectorFile& vectors, std::string_view name,
+                                            std::string_view direction);
+
 /// The bytes of a lower-case hex string ("" if it is not hex).
 std::string from_hex(std::string_view hex);
 

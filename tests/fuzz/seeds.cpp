@@ -31,4 +31,14 @@ std::vector<std::string> frames_of(const VectorFile& vectors, std::string_view d
   return out;
 }
 
+std::vector<std::string> frames_and_session(const VectorFile& vectors, std::string_view name,
+                                            std::string_view direction) {
+  if (vectors.name != name) return {};
+  std::vector<std::string> seeds = frames_of(vectors, direction);
+  std::string all;
+  for (const auto& f : seeds) all += f;
+  seeds.push_back(std::move(all));
+  return seeds;
+}
+
 }  // namespace uvmas::fuzz
