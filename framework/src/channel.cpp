@@ -1,11 +1,15 @@
 #include "uvmas/framework/channel.hpp"
 
 #include "channel_core.hpp"
+#include "uvmas/clocks/timeout.hpp"
+#include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/codecs/error.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <utility>
 #include <sstream>
 
 namespace uvmas {
@@ -14,9 +18,9 @@ namespace detail {
 
 namespace {
 constexpr std::size_t header_size = 4;
-// Above this many unsent bytes a channel stops reading from its peer and
-// senders wait: a peer that pipelines without reading cannot grow our memory.
-constexpr std::size_t high_water = std::size_t{8} << 20;
+// A receive buffer at most this large is kept once emptied; a larger one is
+// freed, so an idle connection holds nothing for a past big frame.
+constexpr std::size_t kept_receive_buffer = std::size_t{4} << 10;
 
 std::uint32_t read_be32(const char* p) noexcept {
   auto b = reinterpret_cast<const unsigned char*>(p);
@@ -31,13 +35,18 @@ void write_be32(char* p, std::uint32_t v) noexcept {
 
 }  // namespace
 
-ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame)
+ChannelCore::ChannelCore(StreamPtr stream, Codec codec, const ChannelOptions& limits)
     : loop_(stream->loop()),
       stream_(std::move(stream)),
       codec_(std::move(codec)),
-      max_frame_(max_frame),
+      max_frame_(limits.max_frame_size),
+      max_in_progress_(std::max<std::size_t>(limits.max_requests_in_progress, 1)),
+      max_queued_(std::max<std::size_t>(limits.max_queued_bytes, 1)),
+      call_timeout_(limits.call_timeout),
+      clock_(limits.clock),
       peer_(stream_->peer_name()) {
   in_process_ = stream_->in_process();
+  stream_->set_high_water(max_queued_);
 }
 
 ChannelCore::~ChannelCore() {
@@ -110,13 +119,34 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
   }
   write_be32(out.data() + start, static_cast<std::uint32_t>(length));
   stream_->flush();
-  if (!paused_ && stream_->buffered() >= high_water) {
-    paused_ = true;
-    stream_->pause_reading();
-  }
 }
 
-bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= high_water; }
+namespace {
+// Deadlines of connections made without a clock run on one wall clock per loop.
+struct LoopWallClock final : LoopService {
+  explicit LoopWallClock(Loop& loop) : clock(loop) {}
+  WallClock clock;
+};
+}  // namespace
+
+std::string seconds_text(double seconds) {
+  std::ostringstream os;
+  os << seconds;
+  return os.str();
+}
+
+Clock& ChannelCore::clock() const { return clock_ ? *clock_ : loop_.service<LoopWallClock>().clock; }
+
+bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= max_queued_; }
+
+bool ChannelCore::can_take_request() const noexcept {
+  return in_progress_ < max_in_progress_ && stream_->buffered() < max_queued_;
+}
+
+void ChannelCore::request_finished() noexcept {
+  --in_progress_;
+  if (stalled_ && !closed_) loop_.call_soon(unstall_node_);
+}
 
 Task<> ChannelCore::drained() {
   while (congested()) co_await drain_waiters_.wait();
@@ -135,16 +165,24 @@ Task<Request> ChannelCore::recv() {
 
 void ChannelCore::on_read(std::string_view data) {
   auto self = shared_from_this();
-  if (inbuf_.empty()) {
+  if (inbuf_.empty() && !stalled_) {
+    // The bytes are the loop's shared read buffer: keep only a partial frame.
     std::size_t used = consume(data);
     if (!closed_ && used < data.size()) inbuf_.assign(data.substr(used));
     return;
   }
   inbuf_.append(data);
-  std::size_t used = consume(inbuf_);
-  if (closed_) {
-    inbuf_.clear();
-    inbuf_.shrink_to_fit();
+  consume_buffered();
+}
+
+void ChannelCore::consume_buffered() {
+  std::size_t used = stalled_ ? 0 : consume(inbuf_);
+  if (closed_ || used == inbuf_.size()) {
+    if (inbuf_.capacity() > kept_receive_buffer) {
+      std::string().swap(inbuf_);
+    } else {
+      inbuf_.clear();
+    }
   } else if (used > 0) {
     inbuf_.erase(0, used);
   }
@@ -152,7 +190,7 @@ void ChannelCore::on_read(std::string_view data) {
 
 std::size_t ChannelCore::consume(std::string_view data) {
   std::size_t pos = 0;
-  while (!closed_ && data.size() - pos >= header_size) {
+  while (!closed_ && !stalled_ && data.size() - pos >= header_size) {
     const std::uint32_t length = read_be32(data.data() + pos);
     if (length > max_frame_) {
       protocol_error("frame of " + std::to_string(length) + " bytes exceeds the limit of " +
@@ -187,12 +225,13 @@ void ChannelCore::handle_payload(std::string_view payload) {
     return;
   }
   if (type.as_int() == 0) {
-    Request request(shared_from_this(), std::move(triple[1]), std::move(triple[2]));
-    if (handler_) {
-      handler_->on_request(std::move(request));
+    if (can_take_request()) {
+      dispatch(std::move(triple[1]), std::move(triple[2]));
     } else {
-      incoming_.push_back(std::move(request));
-      recv_waiters_.wake_one(loop_);
+      stalled_ = true;
+      parked_id_ = std::move(triple[1]);
+      parked_content_ = std::move(triple[2]);
+      stream_->pause_reading();
     }
     return;
   }
@@ -232,6 +271,28 @@ void ChannelCore::handle_payload(std::string_view payload) {
   slot->waiter.resume();
 }
 
+void ChannelCore::dispatch(Value id, Value content) {
+  ++in_progress_;
+  Request request(shared_from_this(), std::move(id), std::move(content));
+  if (handler_) {
+    handler_->on_request(std::move(request));
+  } else {
+    incoming_.push_back(std::move(request));
+    recv_waiters_.wake_one(loop_);
+  }
+}
+
+void ChannelCore::unstall() {
+  if (closed_ || !stalled_ || !can_take_request()) return;  // the next finished request or drain retries
+  auto self = shared_from_this();
+  stalled_ = false;
+  dispatch(std::move(parked_id_), std::move(parked_content_));
+  parked_id_ = Value();
+  parked_content_ = Value();
+  consume_buffered();
+  if (!stalled_ && !closed_) stream_->resume_reading();
+}
+
 void ChannelCore::protocol_error(std::string reason) {
   log(LogLevel::warning, "closing connection to " + (peer_.empty() ? std::string("peer") : peer_) + ": " + reason);
   finish(std::move(reason));
@@ -242,10 +303,7 @@ void ChannelCore::abort(std::string_view reason) noexcept { finish(std::string(r
 void ChannelCore::on_closed(std::string_view reason) { finish(std::string(reason)); }
 
 void ChannelCore::on_drained() {
-  if (paused_ && !closed_) {
-    paused_ = false;
-    stream_->resume_reading();
-  }
+  if (stalled_ && !closed_) loop_.call_soon(unstall_node_);
   drain_waiters_.wake_all(loop_);
 }
 
@@ -276,6 +334,11 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     waiting.push_back(slot);
   }
   incoming_.clear();
+  stalled_ = false;
+  unstall_node_.unlink();
+  parked_id_ = Value();
+  parked_content_ = Value();
+  std::string().swap(inbuf_);
   recv_waiters_.wake_all(loop_);
   drain_waiters_.wake_all(loop_);
   auto callbacks = std::move(close_callbacks_);
@@ -291,12 +354,40 @@ void ChannelCore::finish(std::string reason, bool graceful) {
 
 // -- Request ------------------------------------------------------------------
 
+Request::Request(Request&& other) noexcept
+    : core_(std::move(other.core_)),
+      id_(std::move(other.id_)),
+      content_(std::move(other.content_)),
+      answered_(other.answered_),
+      in_progress_(std::exchange(other.in_progress_, false)) {}
+
+Request& Request::operator=(Request&& other) noexcept {
+  if (this != &other) {
+    finished();
+    core_ = std::move(other.core_);
+    id_ = std::move(other.id_);
+    content_ = std::move(other.content_);
+    answered_ = other.answered_;
+    in_progress_ = std::exchange(other.in_progress_, false);
+  }
+  return *this;
+}
+
+Request::~Request() { finished(); }
+
+void Request::finished() noexcept {
+  if (!in_progress_) return;
+  in_progress_ = false;
+  if (core_) core_->request_finished();
+}
+
 Task<> Request::reply(Value result) {
   if (answered_) throw std::logic_error("this request was already answered");
   answered_ = true;
   auto core = core_;
   if (core->congested()) co_await core->drained();
   core->send_reply(id_, std::move(result));
+  finished();
 }
 
 Task<> Request::fail(std::exception_ptr error) { return fail_text(remote_traceback_text(error)); }
@@ -307,6 +398,7 @@ Task<> Request::fail_text(std::string text) {
   auto core = core_;
   if (core->congested()) co_await core->drained();
   core->send_failure(id_, std::move(text));
+  finished();
 }
 
 Task<> Request::fail_value(Value content) {
@@ -315,6 +407,7 @@ Task<> Request::fail_value(Value content) {
   auto core = core_;
   if (core->congested()) co_await core->drained();
   core->send_failure(id_, std::move(content));
+  finished();
 }
 
 Channel Request::channel() const { return Channel(core_); }
@@ -341,11 +434,42 @@ struct ReplyAwaiter {
 };
 }  // namespace
 
-Task<Value> Channel::send(Value content) {
-  auto core = core_;
+namespace {
+Task<Value> send_request(std::shared_ptr<detail::ChannelCore> core, Value content) {
   if (core->congested()) co_await core->drained();
   std::uint64_t id = core->send_request(std::move(content));
   co_return co_await ReplyAwaiter{*core, id, {}};
+}
+}  // namespace
+
+Task<Value> Channel::send(Value content) {
+  auto core = core_;
+  if (core->call_timeout() > 0) co_return co_await send(std::move(content), core->call_timeout());
+  if (core->congested()) co_await core->drained();
+  std::uint64_t id = core->send_request(std::move(content));
+  co_return co_await ReplyAwaiter{*core, id, {}};
+}
+
+Task<Value> Channel::send(Value content, double timeout) {
+  auto core = core_;
+  if (!(timeout > 0)) {
+    if (core->congested()) co_await core->drained();
+    std::uint64_t id = core->send_request(std::move(content));
+    co_return co_await ReplyAwaiter{*core, id, {}};
+  }
+  // Expiry destroys the waiting request's frame: its slot is abandoned, so
+  // a late reply is dropped (the connection stays usable).
+  bool expired = false;
+  Value reply;
+  try {
+    reply = co_await with_timeout(core->clock(), timeout, send_request(core, std::move(content)));
+  } catch (const TimeoutError&) {
+    expired = true;
+  }
+  if (expired) {
+    throw TimeoutError("no reply from " + core->peer_name() + " within " + detail::seconds_text(timeout) + " s");
+  }
+  co_return reply;
 }
 
 Task<Request> Channel::recv() { return core_->recv(); }
@@ -358,11 +482,15 @@ Task<> Channel::close() {
 
 void Channel::abort(std::string_view reason) { core_->abort(reason); }
 bool Channel::closed() const noexcept { return core_->closed(); }
+bool Channel::alive() { return core_->alive(); }
 std::string Channel::close_reason() const { return core_->close_reason(); }
 std::string Channel::peer_name() const { return core_->peer_name(); }
 const Codec& Channel::codec() const noexcept { return core_->codec(); }
 Loop& Channel::loop() const noexcept { return core_->loop(); }
 std::size_t Channel::pending() const noexcept { return core_->pending(); }
+double Channel::call_timeout() const noexcept { return core_->call_timeout(); }
+void Channel::set_call_timeout(double seconds) noexcept { core_->set_call_timeout(seconds); }
+Clock& Channel::clock() const { return core_->clock(); }
 void Channel::set_request_handler(RequestHandler* handler) { core_->set_handler(handler); }
 void Channel::on_close(std::function<void(std::string_view)> callback) {
   if (core_->closed()) {
@@ -381,7 +509,7 @@ Codec make_codec(const ChannelOptions& options) {
 }
 
 Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
-  auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options.max_frame_size);
+  auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options);
   core->start();
   return Channel(core);
 }

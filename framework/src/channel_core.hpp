@@ -7,9 +7,11 @@
 #include "uvmas/framework/channel.hpp"
 
 #include <deque>
-#include <deque>
 
 namespace uvmas::detail {
+
+/// Seconds as a person reads them: "0.5", "2", "1e-06".
+std::string seconds_text(double seconds);
 
 /// Where a sent request's reply lands; lives in the awaiting coroutine's
 /// frame. Destroying it unanswered (cancellation) marks the id abandoned so a
@@ -24,7 +26,7 @@ struct ReplySlot {
 
 class ChannelCore final : public StreamHandler, public ListNode, public std::enable_shared_from_this<ChannelCore> {
  public:
-  ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame);
+  ChannelCore(StreamPtr stream, Codec codec, const ChannelOptions& limits);
   ~ChannelCore();
   /// Begins reading from the stream (call once the core is owned by a shared_ptr).
   void start() { stream_->start(*this); }
@@ -47,8 +49,10 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
   void send_failure(const Value& id, Value content);
-  /// True when the write buffer is above the high-water mark.
+  /// True when the write buffer is at or above max_queued_bytes.
   bool congested() const noexcept;
+  /// An incoming request was answered or dropped (Request::finished).
+  void request_finished() noexcept;
   /// Waits until the write buffer drained (or the channel closed).
   Task<> drained();
 
@@ -61,11 +65,23 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Closes after flushing what is queued (Channel::close()).
   void close_gracefully() noexcept { finish("connection closed", true); }
   bool closed() const noexcept { return closed_; }
+  /// False once closed; also closes the channel (and returns false) when the
+  /// stream reports its peer gone (an EOF or reset not yet read).
+  bool alive() noexcept {
+    if (closed_) return false;
+    if (!stream_->peer_gone()) return true;
+    finish("connection closed by peer");
+    return false;
+  }
   const std::string& close_reason() const noexcept { return reason_; }
   const Codec& codec() const noexcept { return codec_; }
   Loop& loop() const noexcept { return loop_; }
   std::string peer_name() const { return peer_; }
   std::size_t pending() const noexcept { return pending_; }
+  double call_timeout() const noexcept { return call_timeout_; }
+  void set_call_timeout(double seconds) noexcept { call_timeout_ = seconds; }
+  /// The clock of deadlines: the one given in the options, or the loop's wall clock.
+  Clock& clock() const;
   void add_close_callback(std::function<void(std::string_view)> cb) { close_callbacks_.push_back(std::move(cb)); }
 
   // -- StreamHandler ----------------------------------------------------------
@@ -76,8 +92,18 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
  private:
   void write_message(int type, const Value& id, Value content);
   /// Handles complete frames at the front of `data`; returns bytes consumed.
+  /// Stops early when a request arrives that cannot be taken now (stalled_).
   std::size_t consume(std::string_view data);
+  /// Consumes what inbuf_ holds and keeps the rest (no memory once empty).
+  void consume_buffered();
   void handle_payload(std::string_view payload);
+  /// Room for one more incoming request: fewer than max_requests_in_progress
+  /// in progress and the write buffer below max_queued_bytes.
+  bool can_take_request() const noexcept;
+  /// Hands a request to the handler or the recv() queue.
+  void dispatch(Value id, Value content);
+  /// Takes the parked request once there is room, then the bytes behind it.
+  void unstall();
   void protocol_error(std::string reason);
   void finish(std::string reason, bool graceful = false);
 
@@ -85,8 +111,24 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   StreamPtr stream_;
   Codec codec_;
   std::size_t max_frame_;
+  std::size_t max_in_progress_;
+  std::size_t max_queued_;
+  double call_timeout_;
+  Clock* clock_;
   std::string peer_;
   std::string inbuf_;
+  // Flow control toward the peer: a request that arrives while there is no
+  // room waits here (decoded, not yet a Request, so it holds no reference to
+  // this core) and reading stops until a request finishes or the output drains.
+  std::size_t in_progress_ = 0;
+  bool stalled_ = false;
+  Value parked_id_;
+  Value parked_content_;
+  struct Unstall final : SoonCallback {
+    ChannelCore* self;
+    explicit Unstall(ChannelCore* c) : self(c) {}
+    void fire() override { self->unstall(); }
+  } unstall_node_{this};
   std::uint64_t next_id_ = 0;
   // Reply slots by id: replies come back roughly in order, so a window
   // indexed by `id - window_base_` beats a hash map. An entry is a waiting
@@ -116,7 +158,6 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   std::vector<std::function<void(std::string_view)>> close_callbacks_;
   std::string reason_;
   bool closed_ = false;
-  bool paused_ = false;
 };
 
 }  // namespace uvmas::detail

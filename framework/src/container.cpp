@@ -10,8 +10,6 @@
 #include <uv.h>
 
 #include <charconv>
-#include <csignal>
-#include <mutex>
 
 namespace uvmas {
 
@@ -93,7 +91,8 @@ struct Container::Outgoing {
   /// Agents already validated on this connection: aid -> class name (as aiomas caches proxies).
   std::map<std::string, std::string, std::less<>> validated;
 
-  bool closed() const { return ready && connection.channel().closed(); }
+  // Also learns of a peer that went away while the loop was not running.
+  bool closed() { return ready && !connection.channel().alive(); }
   void wake(Loop& loop) { waiters.wake_all(loop); }
 };
 
@@ -123,17 +122,6 @@ std::string base_url_of(const Address& a) {
   return {};
 }
 
-// Writing to a Unix socket whose peer is gone raises SIGPIPE, which would kill
-// the process; like Python (and so aiomas), ignore it and see EPIPE instead.
-// An application's own handler is left alone.
-void ignore_sigpipe() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction old {};
-    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
-  });
-}
-
 }  // namespace
 
 std::unique_ptr<Container> Container::create(Loop& loop, std::string_view address, ContainerOptions options) {
@@ -157,7 +145,6 @@ std::unique_ptr<Container> Container::create(std::string_view address) {
 Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
-  ignore_sigpipe();
   if (options.clock) {
     clock_ = options.clock;
   } else {
@@ -174,6 +161,10 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   for (auto& s : options.extra_serializers) channel_options_.extra_serializers.push_back(std::move(s));
   channel_options_.transport = std::move(options.transport);
   channel_options_.max_frame_size = options.max_frame_size;
+  channel_options_.max_requests_in_progress = options.max_requests_in_progress;
+  channel_options_.max_queued_bytes = options.max_queued_bytes;
+  channel_options_.call_timeout = options.call_timeout;
+  channel_options_.clock = clock_;
 
   root_.expose(
       "validate_aid",
@@ -191,6 +182,7 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   server_ = rpc::start_server(loop, address, root_, channel_options_);
   base_url_ = base_url_of(server_->address());
   loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin());
+  loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
   loopback_open_ = true;
 }
 

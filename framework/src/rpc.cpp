@@ -1,5 +1,7 @@
 #include "uvmas/framework/rpc.hpp"
 
+#include "channel_core.hpp"
+#include "uvmas/clocks/timeout.hpp"
 #include "uvmas/core/task_group.hpp"
 
 #include <sstream>
@@ -31,6 +33,9 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
   ResumeSoon closed_waiter;
   bool waiting = false;
   std::string loopback_origin;
+  // The default deadline of in-process calls (channel connections keep theirs in the channel).
+  Clock* loopback_clock = nullptr;
+  double loopback_timeout = 0;
 
   // Cancels the request tasks once the channel closed, from a clean stack: a
   // request waiting for something else (a timer that a shut-down container
@@ -134,8 +139,21 @@ std::vector<const Value*> bind_arguments(const std::string& fn, std::size_t arit
 // -- Proxy --------------------------------------------------------------------
 
 namespace {
-Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value content) {
-  co_return co_await state->channel.send(std::move(content));
+// Holds the connection state for the duration of the call (the proxy may be a temporary).
+Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value content, double timeout, std::string path) {
+  if (!(timeout > 0)) co_return co_await state->channel.send(std::move(content), 0);
+  bool expired = false;
+  Value result;
+  try {
+    result = co_await state->channel.send(std::move(content), timeout);
+  } catch (const TimeoutError&) {
+    expired = true;
+  }
+  if (expired) {
+    throw TimeoutError("call to \"" + path + "\" on " + state->channel.peer_name() + " timed out after " +
+                       uvmas::detail::seconds_text(timeout) + " s");
+  }
+  co_return result;
 }
 
 // The arguments are already the callee's own copies (Values are deep-copied
@@ -160,17 +178,43 @@ Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::s
 }
 
 Task<> done() { co_return; }
+
+Task<Value> call_loopback_timed(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args,
+                                Map kwargs, double timeout) {
+  Clock& clock = *state->loopback_clock;
+  bool expired = false;
+  Value result;
+  try {
+    result = co_await with_timeout(clock, timeout, call_loopback(state, path, std::move(args), std::move(kwargs)));
+  } catch (const TimeoutError&) {
+    expired = true;
+  }
+  if (expired) {
+    throw TimeoutError("call to \"" + path + "\" on " + state->loopback_origin + " timed out after " +
+                       uvmas::detail::seconds_text(timeout) + " s");
+  }
+  co_return result;
+}
 }  // namespace
 
 Task<Value> Proxy::call_value(std::string_view name, Array args, Map kwargs) const {
   if (!state_) throw ConnectionError("proxy is not bound to a connection");
-  if (!state_->channel) return call_loopback(state_, join(name), std::move(args), std::move(kwargs));
+  if (!state_->channel) {
+    const double timeout = timeout_ > 0 ? timeout_ : state_->loopback_timeout;
+    if (timeout > 0 && state_->loopback_clock) {
+      return call_loopback_timed(state_, join(name), std::move(args), std::move(kwargs), timeout);
+    }
+    return call_loopback(state_, join(name), std::move(args), std::move(kwargs));
+  }
+  const double timeout = timeout_ > 0 ? timeout_ : state_->channel.call_timeout();
+  std::string path = join(name);
   Array content;
   content.reserve(3);
-  content.emplace_back(join(name));
+  // The path is kept only for a deadline's error message.
+  content.emplace_back(timeout > 0 ? path : std::move(path));
   content.emplace_back(std::move(args));
   content.emplace_back(std::move(kwargs));
-  return send_call(state_, Value(std::move(content)));
+  return send_call(state_, Value(std::move(content)), timeout, std::move(path));
 }
 
 Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
@@ -241,6 +285,15 @@ Task<Value> Router::dispatch(const CallContext& ctx, const std::string& path, co
 // -- connections --------------------------------------------------------------
 
 Channel Connection::channel() const { return state_->channel; }
+
+void Connection::set_call_timeout(Clock& clock, double seconds) {
+  if (state_->channel) {
+    state_->channel.set_call_timeout(seconds);
+    return;
+  }
+  state_->loopback_clock = &clock;
+  state_->loopback_timeout = seconds;
+}
 
 Task<> Connection::close() {
   if (!state_->channel) {

@@ -340,6 +340,9 @@ class Session final : public RequestHandler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::optional<Time> last_step_;
   bool stepping_ = false;
+  // Nothing but init (and stop) is served before an init succeeded: the
+  // simulator's hooks may rely on what init set up.
+  bool initialized_ = false;
   TaskGroup requests_;
 };
 
@@ -375,6 +378,9 @@ Task<> Session::handle(Session* self, Request request) {
     }
     const std::string function = content[0].as_string();
     Array& args = content[1].as_array();
+    if (!self->initialized_ && function != "init" && function != "stop") {
+      throw ValueError("\"" + function + "\" before a successful init: call init first");
+    }
     if (function == "step") {
       result = co_await step(self, std::move(args));
     } else if (function == "stop") {
@@ -411,6 +417,7 @@ Value Session::call(const std::string& function, Array& args, const Map& kwargs)
 }
 
 Value Session::init(Array& args, const Map& kwargs) {
+  if (initialized_) throw ValueError("init() was already called (sid " + repr(Value(sim_.sid_)) + ")");
   if (args.size() != 1) throw TypeError("init() takes one positional argument (the sid)");
   const std::string& sid = text_arg(args[0], "the sid");
   double resolution = 1.0;
@@ -423,15 +430,24 @@ Value Session::init(Array& args, const Map& kwargs) {
   if (!(resolution > 0) || !std::isfinite(resolution)) {
     throw ValueError("time_resolution must be a positive number, got " + std::to_string(resolution));
   }
+  Params params = to_params(kwargs, "time_resolution");
   sim_.sid_ = sid;
   sim_.time_resolution_ = resolution;
-  Meta meta = sim_.init(sid, resolution, to_params(kwargs, "time_resolution"));
+  Meta meta;
+  try {
+    meta = sim_.init(sid, resolution, params);
+  } catch (...) {
+    sim_.sid_.clear();
+    sim_.time_resolution_ = 1.0;
+    throw;
+  }
   sim_.type_ = meta.type;
   for (const auto& [name, method] : sim_.extra_methods_) {
     if (std::find(meta.extra_methods.begin(), meta.extra_methods.end(), name) == meta.extra_methods.end()) {
       meta.extra_methods.push_back(name);
     }
   }
+  initialized_ = true;
   return to_value(meta);
 }
 

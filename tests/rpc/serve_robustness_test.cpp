@@ -3,6 +3,7 @@
 // replies that keep a connection usable, and a depth limit far below 100 000.
 
 #include "support/raw_peer.hpp"
+#include "support/serve_child.hpp"
 #include "support/test_support.hpp"
 
 #include <uvmas/core/error.hpp>
@@ -15,24 +16,10 @@ namespace {
 
 using namespace uvmas;
 
-// Runs `uvmas serve` in a child, calls body(address), then shuts it down.
-template <class Body>
-void with_serve(Body body) {
-  Loop loop;
-  auto child = ChildProcess::start(loop, {test::bin_dir() + "/uvmas", "serve", "tcp://127.0.0.1:0"});
-  auto run = [](Loop& l, ChildProcess& c, Body b) -> Task<int> {
-    std::string ready = co_await c.read_line();
-    std::string addr = ready.substr(6);
-    co_await b(l, Address::parse(addr));
-    rpc::Connection con = co_await rpc::open_connection(l, addr);
-    (void)co_await con.remote().call<std::string>("shutdown");
-    co_return co_await c.wait();
-  };
-  EXPECT_EQ(loop.run(run(loop, *child, body)), 0);
-}
+using test::with_serve;
 
 TEST(ServeRobustness, ServesHundredsOfConnectionsAtOnce) {
-  with_serve([](Loop& l, Address addr) -> Task<> {
+  with_serve([](Loop& l, Address addr, ChildProcess&) -> Task<> {
     std::vector<rpc::Connection> cons;
     for (int i = 0; i < 300; ++i) cons.push_back(co_await rpc::open_connection(l, addr.url()));
     TaskGroup group(l);
@@ -48,7 +35,7 @@ TEST(ServeRobustness, ServesHundredsOfConnectionsAtOnce) {
 }
 
 TEST(ServeRobustness, BadFramesCloseOnlyTheirConnection) {
-  with_serve([](Loop& l, Address addr) -> Task<> {
+  with_serve([](Loop& l, Address addr, ChildProcess&) -> Task<> {
     rpc::Connection good = co_await rpc::open_connection(l, addr.url());
     const std::vector<std::string> bad = {
         test::RawPeer::frame("[0, 0, "),                                   // undecodable
@@ -73,7 +60,7 @@ TEST(ServeRobustness, BadFramesCloseOnlyTheirConnection) {
 }
 
 TEST(ServeRobustness, BadCallsGetExceptionsAndTheConnectionStaysUsable) {
-  with_serve([](Loop& l, Address addr) -> Task<> {
+  with_serve([](Loop& l, Address addr, ChildProcess&) -> Task<> {
     auto peer = co_await test::RawPeer::connect(l, addr);
     const std::vector<std::string> calls = {
         "[0, 0, \"just a string\"]",

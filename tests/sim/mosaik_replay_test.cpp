@@ -3,6 +3,7 @@
 // test plays mosaik by the README's replay rules and checks every frame the
 // program sends, then its exit status.
 
+#include "fake_mosaik.hpp"
 #include "support/raw_peer.hpp"
 #include "support/process.hpp"
 #include "support/test_support.hpp"
@@ -138,21 +139,31 @@ struct Accepted {
   StreamPtr stream;
 };
 
-Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
+/// Starts the role program in mosaik's `cmd` mode against a listener of
+/// this test, lets `talk` play mosaik on the accepted stream, then returns
+/// the program's exit status.
+template <class Talk>
+Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, Talk talk) {
   Accepted accepted;
   Accepted* slot = &accepted;
   auto listener = listen_stream(*loop, Address::parse("tcp://127.0.0.1:0"), [slot](StreamPtr s) {
     if (!slot->stream) slot->stream = std::move(s);
   });
   const std::string address = "127.0.0.1:" + std::to_string(listener->address().port);
-  std::vector<std::string> argv{roles_binary(), "--role", scenario.role, address};
+  std::vector<std::string> argv{roles_binary(), "--role", role, address};
   auto child = ChildProcess::start(*loop, argv);
   for (int i = 0; i < 500 && !accepted.stream; ++i) co_await clock->sleep(0.01);
   listener->close();
   if (!accepted.stream) throw std::runtime_error("the role program did not connect");
-  test::RawPeer peer(std::move(accepted.stream));
-  co_await replay(clock, &peer, frames);
+  co_await talk(std::move(accepted.stream));
   co_return co_await with_timeout(*clock, 10.0, child->wait());
+}
+
+Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
+  return with_role_connected(loop, clock, scenario.role, [clock, frames](StreamPtr stream) -> Task<> {
+    test::RawPeer peer(std::move(stream));
+    co_await replay(clock, &peer, frames);
+  });
 }
 
 std::uint16_t free_port(Loop& loop) {
@@ -206,6 +217,63 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<MosaikReplay::ParamType>& info) {
       return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) == Mode::cmd ? "_cmd" : "_connect");
     });
+
+// Positional arguments (a function, not a braced list: GCC 12 rejects those inside co_await).
+template <class... V>
+Array list(const V&... v) {
+  Array a;
+  (a.emplace_back(Value(v)), ...);
+  return a;
+}
+
+// Before a successful init nothing but init and stop is served: every other
+// call gets a failure reply and the program stays up (a create used to
+// crash the roles, whose entities are set up by init).
+class MosaikBeforeInit : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MosaikBeforeInit, EveryCallGetsAFailureReplyAndTheProgramStaysUp) {
+  Loop loop;
+  WallClock clock(loop);
+  auto talk = [](StreamPtr stream) -> Task<> {
+    test::FakeMosaik master(std::make_unique<test::RawPeer>(std::move(stream)));
+    auto expect_refused = [&master](std::string function, Array args, Map kwargs) -> Task<> {
+      test::MosaikReply r = co_await master.call(function, std::move(args), std::move(kwargs));
+      EXPECT_EQ(r.type, 2) << function << " was not refused: " << to_repr(r.content);
+    };
+    auto refuse_all = [&expect_refused]() -> Task<> {
+      co_await expect_refused("create", list(1, "Counter"), Map());
+      co_await expect_refused("setup_done", Array(), Map());
+      Map inputs;
+      co_await expect_refused("step", list(0, Value(std::move(inputs)), 10), Map());
+      co_await expect_refused("get_data", list(Value(Map())), Map());
+      co_await expect_refused("no_such_method", Array(), Map());
+    };
+    co_await refuse_all();
+    Map zero;
+    zero.emplace_back("time_resolution", 0);
+    co_await expect_refused("init", list("S0"), std::move(zero));
+    co_await refuse_all();
+    co_await expect_refused("init", list(42), Map());     // the sid is not a string
+    co_await expect_refused("init", Array(), Map());              // no sid
+    (void)co_await master.ok("init", list("S0"), Map());  // still alive, and init works
+    co_await expect_refused("init", list("S0"), Map());   // but only once
+    co_await expect_refused("create", list("1", "Counter"), Map());
+    co_await expect_refused("create", list(-1, "Counter"), Map());
+    co_await expect_refused("step", list("0", Value(Map()), 10), Map());
+    co_await expect_refused("step", list(0, Value(Array()), 10), Map());
+    co_await expect_refused("get_data", list(Value(Array())), Map());
+    co_await master.stop();
+  };
+  int status = -1;
+  try {
+    status = loop.run(with_role_connected(&loop, &clock, GetParam(), talk));
+  } catch (const std::exception& e) {
+    FAIL() << GetParam() << ": " << e.what();
+  }
+  EXPECT_EQ(status, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Roles, MosaikBeforeInit, ::testing::Values("counter", "relay", "agent", "mailbox"));
 
 TEST(MosaikRolesProgram, UnreachableMosaikIsAClearErrorAndNonZeroExit) {
   Loop loop;

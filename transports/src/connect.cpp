@@ -5,9 +5,13 @@
 #include "uv_stream.hpp"
 #include "uvmas/core/error.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace uvmas {
@@ -51,7 +55,28 @@ struct ConnectAwaiter {
   }
 };
 
-Task<StreamPtr> connect_tcp(Loop& loop, Address address) {
+// Keepalive and TCP_USER_TIMEOUT as the options say, on a connected socket.
+void tune_tcp(uv_tcp_t* tcp, const TransportOptions& options) {
+  uv_tcp_nodelay(tcp, 1);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd) != 0) return;
+  if (options.keepalive > 0) {
+    const int on = 1;
+    const int idle = std::max(1, static_cast<int>(options.keepalive));
+    const int interval = std::max(1, idle / 3);
+    const int count = 3;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  }
+  if (options.user_timeout > 0) {
+    const auto ms = static_cast<unsigned>(std::min(options.user_timeout * 1000.0, 4.0e9));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+  }
+}
+
+Task<StreamPtr> connect_tcp(Loop& loop, Address address, TransportOptions options) {
   auto addrs = co_await detail::resolve(loop, address.host, address.port);
   std::string last_error;
   for (auto& sa : addrs) {
@@ -71,7 +96,7 @@ Task<StreamPtr> connect_tcp(Loop& loop, Address address) {
       continue;
     }
     auto& handle = awaiter.op->handle;
-    uv_tcp_nodelay(handle.get(), 1);
+    tune_tcp(handle.get(), options);
     sockaddr_storage peer{};
     int len = sizeof peer;
     std::string name = address.origin();
@@ -100,8 +125,12 @@ Task<StreamPtr> connect_unix(Loop& loop, Address address) {
 template <class H>
 class UvListener final : public Listener {
  public:
-  UvListener(Loop& loop, Address address, AcceptCallback on_accept, bool unlink_on_close)
-      : loop_(loop), address_(std::move(address)), on_accept_(std::move(on_accept)), unlink_(unlink_on_close) {}
+  UvListener(Loop& loop, Address address, AcceptCallback on_accept, bool unlink_on_close, TransportOptions options)
+      : loop_(loop),
+        address_(std::move(address)),
+        on_accept_(std::move(on_accept)),
+        unlink_(unlink_on_close),
+        options_(std::move(options)) {}
   ~UvListener() override { close(); }
 
   detail::UvHandle<H>& handle() noexcept { return handle_; }
@@ -133,7 +162,7 @@ class UvListener final : public Listener {
     if (rc != 0 || uv_accept(server, client.stream()) != 0) return;
     std::string name;
     if constexpr (std::is_same_v<H, uv_tcp_t>) {
-      uv_tcp_nodelay(client.get(), 1);
+      tune_tcp(client.get(), self->options_);
       sockaddr_storage peer{};
       int len = sizeof peer;
       if (uv_tcp_getpeername(client.get(), reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
@@ -148,12 +177,14 @@ class UvListener final : public Listener {
   Address address_;
   AcceptCallback on_accept_;
   bool unlink_;
+  TransportOptions options_;
   detail::UvHandle<H> handle_;
 };
 
-std::unique_ptr<Listener> listen_tcp(Loop& loop, const Address& address, AcceptCallback on_accept) {
+std::unique_ptr<Listener> listen_tcp(Loop& loop, const Address& address, AcceptCallback on_accept,
+                                     const TransportOptions& options) {
   auto addrs = detail::resolve_now(loop, address.host, address.port);
-  auto listener = std::make_unique<UvListener<uv_tcp_t>>(loop, address, std::move(on_accept), false);
+  auto listener = std::make_unique<UvListener<uv_tcp_t>>(loop, address, std::move(on_accept), false, options);
   int rc = listener->handle().init(uv_tcp_init, loop.uv(), nullptr);
   if (rc != 0) throw_uv(rc, "listen on " + address.url());
   rc = uv_tcp_bind(listener->handle().get(), reinterpret_cast<const sockaddr*>(&addrs.front()), 0);
@@ -172,7 +203,7 @@ std::unique_ptr<Listener> listen_unix(Loop& loop, const Address& address, Accept
   // Like asyncio, replace a stale socket file (but never a regular file).
   struct stat st {};
   if (::stat(address.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(address.path.c_str());
-  auto listener = std::make_unique<UvListener<uv_pipe_t>>(loop, address, std::move(on_accept), true);
+  auto listener = std::make_unique<UvListener<uv_pipe_t>>(loop, address, std::move(on_accept), true, TransportOptions{});
   int rc = listener->handle().init(uv_pipe_init, loop.uv(), nullptr, 0);
   if (rc != 0) throw_uv(rc, "listen on " + address.url());
   rc = uv_pipe_bind(listener->handle().get(), address.path.c_str());
@@ -187,7 +218,7 @@ namespace {
 Task<StreamPtr> connect_any(Loop& loop, Address address, TransportOptions options) {
   switch (address.kind) {
     case Address::Kind::tcp: {
-      auto stream = co_await connect_tcp(loop, address);
+      auto stream = co_await connect_tcp(loop, address, options);
       if (options.tls) {
         co_return co_await detail::tls_client(std::move(stream), options.tls,
                                               options.tls_server_name.empty() ? address.host : options.tls_server_name);
@@ -223,8 +254,10 @@ std::unique_ptr<Listener> listen_stream(Loop& loop, const Address& address, Acce
                                         const TransportOptions& options) {
   switch (address.kind) {
     case Address::Kind::tcp:
-      if (options.tls) return listen_tcp(loop, address, detail::tls_server_acceptor(loop, options.tls, std::move(on_accept)));
-      return listen_tcp(loop, address, std::move(on_accept));
+      if (options.tls) {
+        return listen_tcp(loop, address, detail::tls_server_acceptor(loop, options.tls, std::move(on_accept)), options);
+      }
+      return listen_tcp(loop, address, std::move(on_accept), options);
     case Address::Kind::unix_socket:
       if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       return listen_unix(loop, address, std::move(on_accept));

@@ -213,6 +213,9 @@ class TlsStream final : public Stream, private StreamHandler {
     if (!encrypt_node_.linked()) loop_.call_soon(encrypt_node_);
   }
   std::size_t buffered() const noexcept override { return out_.size() + (inner_ ? inner_->buffered() : 0); }
+  void set_high_water(std::size_t bytes) noexcept override {
+    if (inner_) inner_->set_high_water(bytes);
+  }
 
   void close() noexcept override {
     if (state_ == State::closed) return;
@@ -236,6 +239,7 @@ class TlsStream final : public Stream, private StreamHandler {
     inner_->close();
   }
   bool closed() const noexcept override { return state_ == State::closed; }
+  bool peer_gone() noexcept override { return state_ == State::closed || !inner_ || inner_->peer_gone(); }
   std::string peer_name() const override { return peer_; }
   Loop& loop() const noexcept override { return loop_; }
 

@@ -2,26 +2,44 @@
 // Private: a Stream over a libuv stream handle (uv_tcp_t or uv_pipe_t).
 
 #include "uvmas/core/error.hpp"
+#include "uvmas/core/sigpipe_guard.hpp"
 #include "uvmas/core/uv_handle.hpp"
 #include "uvmas/transports/stream.hpp"
 
+#include <sys/socket.h>
 #include <uv.h>
+
+#include <cerrno>
 
 #include <memory>
 #include <string>
 
 namespace uvmas::detail {
 
-/// Write-buffer thresholds for back-pressure (bytes not yet taken by the kernel).
+/// The default write-buffer threshold for back-pressure (bytes not yet taken by the kernel).
 inline constexpr std::size_t stream_high_water = 8u << 20;
-inline constexpr std::size_t stream_low_water = 1u << 20;
-inline constexpr std::size_t read_chunk = 256u << 10;
+/// A write buffer at most this large is kept for the next write; a larger one
+/// is freed, so an idle connection holds no memory for a past big message.
+inline constexpr std::size_t kept_write_buffer = 8u << 10;
+
+/// One read buffer for every stream of a loop: libuv fills it and the read
+/// callback consumes it before the next read, so no connection holds memory
+/// for bytes it has not received (the channel keeps only a partial frame).
+class SharedReadBuffer final : public LoopService {
+ public:
+  static constexpr std::size_t size = 64u << 10;
+  explicit SharedReadBuffer(Loop&) {}
+  uv_buf_t get() noexcept { return uv_buf_init(data_.get(), static_cast<unsigned>(size)); }
+
+ private:
+  std::unique_ptr<char[]> data_ = std::make_unique_for_overwrite<char[]>(size);
+};
 
 template <class H>
 class UvStream final : public Stream {
  public:
   UvStream(Loop& loop, UvHandle<H> handle, std::string peer)
-      : loop_(loop), handle_(std::move(handle)), peer_(std::move(peer)) {
+      : loop_(loop), handle_(std::move(handle)), peer_(std::move(peer)), read_buffer_(&loop.service<SharedReadBuffer>()) {
     handle_->data = this;
   }
   ~UvStream() override { close(); }
@@ -49,6 +67,7 @@ class UvStream final : public Stream {
     if (!flush_node_.linked()) loop_.call_soon(flush_node_);
   }
   std::size_t buffered() const noexcept override { return out_.size() + (write_ ? write_->buf.size() : 0); }
+  void set_high_water(std::size_t bytes) noexcept override { high_water_ = bytes; }
 
   void close() noexcept override {
     if (closed_) return;
@@ -88,6 +107,15 @@ class UvStream final : public Stream {
     if (uv_shutdown(&op->req, op->handle.stream(), &UvStream::shutdown_cb) == 0) (void)op.release();
   }
   bool closed() const noexcept override { return closed_; }
+  bool peer_gone() noexcept override {
+    if (closed_) return true;
+    uv_os_fd_t fd;
+    if (uv_fileno(handle_.handle(), &fd) != 0) return false;
+    char byte;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return true;  // EOF waits to be read
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // reset, timed out, ...
+  }
   std::string peer_name() const override { return peer_; }
   Loop& loop() const noexcept override { return loop_; }
 
@@ -112,6 +140,7 @@ class UvStream final : public Stream {
 
   void write_out() {
     if (closed_ || out_.empty() || write_) return;
+    SigpipeGuard no_sigpipe;  // covers writes made outside Loop::run
     if (!spare_) spare_ = std::make_unique<WriteReq>();
     write_ = std::move(spare_);
     write_->owner = this;
@@ -133,22 +162,25 @@ class UvStream final : public Stream {
       orphan.reset(w);  // the stream is gone: free the request
       return;
     }
-    bool was_high = self->buffered() >= stream_high_water;
+    bool was_high = self->buffered() >= self->high_water_;
     self->spare_ = std::move(self->write_);
     self->spare_->buf.clear();
-    if (self->spare_->buf.capacity() > (4u << 20)) self->spare_->buf.shrink_to_fit();
+    if (self->spare_->buf.capacity() > kept_write_buffer) std::string().swap(self->spare_->buf);
     if (status != 0) {
       self->fail(uv_message(status));
       return;
     }
-    if (!self->out_.empty()) self->write_out();
-    if (was_high && self->buffered() < stream_low_water && self->handler_ && !self->closed_) self->handler_->on_drained();
+    if (!self->out_.empty()) {
+      self->write_out();
+    } else if (self->out_.capacity() > kept_write_buffer) {
+      std::string().swap(self->out_);
+    }
+    if (was_high && self->buffered() < self->high_water_ / 8 && self->handler_ && !self->closed_)
+      self->handler_->on_drained();
   }
 
   static void alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-    auto* self = static_cast<UvStream*>(h->data);
-    if (!self->read_buf_) self->read_buf_ = std::make_unique<char[]>(read_chunk);
-    *buf = uv_buf_init(self->read_buf_.get(), static_cast<unsigned>(read_chunk));
+    *buf = static_cast<UvStream*>(h->data)->read_buffer_->get();
   }
 
   static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
@@ -176,7 +208,8 @@ class UvStream final : public Stream {
   StreamHandler* handler_ = nullptr;
   std::unique_ptr<WriteReq> write_;
   std::unique_ptr<WriteReq> spare_;
-  std::unique_ptr<char[]> read_buf_;
+  SharedReadBuffer* read_buffer_;
+  std::size_t high_water_ = stream_high_water;
   FlushNow flush_node_{this};
   bool reading_ = false;
   bool closed_ = false;

@@ -98,12 +98,14 @@ bool Loop::run_io_once() {
 }
 
 bool Loop::poll() {
+  SigpipeGuard no_sigpipe;
   if (!soon_.empty()) drain_soon();
   int more = uv_run(loop_.get(), UV_RUN_NOWAIT);
   return more != 0 || !soon_.empty();
 }
 
 void Loop::run_until_idle() {
+  SigpipeGuard no_sigpipe;
   for (;;) {
     drain_soon();
     if (!run_io_once()) return;

@@ -199,7 +199,10 @@ template <class M>
 M map_from_value(const Value& v) {
   if (!v.is_map()) throw_expected("dict", v);
   M out;
-  for (const auto& [k, e] : v.as_map()) {
+  for (const auto& entry : v.as_map()) {
+    // Named references, not a structured binding: clang 14 cannot capture those in a lambda.
+    const Value& k = entry.first;
+    const Value& e = entry.second;
     std::string seg = key_segment(k);
     auto key = with_path(seg, [&] { return ValueTraits<typename M::key_type>::from_value(k); });
     auto val = with_path(seg, [&] { return ValueTraits<typename M::mapped_type>::from_value(e); });

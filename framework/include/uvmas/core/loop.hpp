@@ -3,6 +3,7 @@
 /// that does I/O or waits takes a `Loop&` (or gets it from its container).
 
 #include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/sigpipe_guard.hpp>
 #include <uvmas/core/task.hpp>
 
 #include <coroutine>
@@ -62,6 +63,7 @@ class Loop {
   /// loop runs out of work while the task still waits (a deadlock).
   template <class T>
   T run(Task<T> task) {
+    SigpipeGuard no_sigpipe;  // a peer that went away is an EPIPE, never a dead process
     task.handle().resume();
     drive([&] { return task.done(); });
     return task.result();

@@ -181,6 +181,10 @@ class AgentProxy {
     return proxy_.call_kw<R>(name, std::move(args), std::move(kwargs));
   }
 
+  /// A copy whose calls fail with TimeoutError after `seconds` of the
+  /// container's clock without a reply (0: the container's call_timeout).
+  AgentProxy with_timeout(double seconds) const { return AgentProxy(proxy_.with_timeout(seconds), class_name_, url_); }
+
   /// The underlying RPC proxy (path `agents/<id>`).
   const rpc::Proxy& proxy() const noexcept { return proxy_; }
   /// The agent's class name as its container reported it.

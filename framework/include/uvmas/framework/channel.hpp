@@ -3,6 +3,7 @@
 /// `[type, id, content]` triples over any Stream; requests and replies are
 /// matched by id in any order, with any number in flight.
 
+#include <uvmas/clocks/clock.hpp>
 #include <uvmas/codecs/codec.hpp>
 #include <uvmas/codecs/value.hpp>
 #include <uvmas/core/loop.hpp>
@@ -22,6 +23,10 @@ namespace uvmas {
 
 /// The default receive limit for one frame's payload (aiomas has none).
 inline constexpr std::size_t default_max_frame_size = std::size_t{64} << 20;
+/// The default number of incoming requests one connection may have in progress.
+inline constexpr std::size_t default_max_requests_in_progress = 128;
+/// The default number of bytes one connection may have queued for sending.
+inline constexpr std::size_t default_max_queued_bytes = std::size_t{8} << 20;
 
 /// Settings of a channel (and of every connection an rpc server or container makes).
 struct ChannelOptions {
@@ -33,6 +38,22 @@ struct ChannelOptions {
   std::size_t max_frame_size = default_max_frame_size;
   /// Decoders refuse values nested deeper than this.
   std::size_t max_depth = 256;
+  /// At most this many incoming requests are in progress at once (received,
+  /// not yet answered or dropped); the connection reads nothing more from its
+  /// peer until one is answered. Replies are read all along. Bounds what a
+  /// client that pipelines requests can make the server hold.
+  std::size_t max_requests_in_progress = default_max_requests_in_progress;
+  /// Above this many bytes queued for sending (the peer does not read), the
+  /// connection takes no new incoming request and senders wait until the
+  /// queue drained to an eighth of it.
+  std::size_t max_queued_bytes = default_max_queued_bytes;
+  /// The deadline of every request sent on the connection, in seconds of
+  /// `clock` (0: none). A call can carry its own (Channel::send(content,
+  /// timeout), rpc::Proxy::with_timeout).
+  double call_timeout = 0;
+  /// The clock deadlines are measured on (not owned; it must outlive the
+  /// connection). nullptr: a wall clock of the loop. A container passes its own.
+  Clock* clock = nullptr;
   /// TLS and other transport settings.
   TransportOptions transport;
 };
@@ -48,8 +69,9 @@ class Channel;
 class Request {
  public:
   Request() = default;
-  Request(Request&&) noexcept = default;
-  Request& operator=(Request&&) noexcept = default;
+  Request(Request&& other) noexcept;
+  Request& operator=(Request&& other) noexcept;
+  ~Request();
 
   /// The request's content (any value the codec can carry).
   const Value& content() const noexcept { return content_; }
@@ -84,11 +106,14 @@ class Request {
  private:
   friend class detail::ChannelCore;
   Request(std::shared_ptr<detail::ChannelCore> core, Value id, Value content)
-      : core_(std::move(core)), id_(std::move(id)), content_(std::move(content)) {}
+      : core_(std::move(core)), id_(std::move(id)), content_(std::move(content)), in_progress_(true) {}
+  /// The request no longer counts against its connection's max_requests_in_progress.
+  void finished() noexcept;
   std::shared_ptr<detail::ChannelCore> core_;
   Value id_;
   Value content_;
   bool answered_ = false;
+  bool in_progress_ = false;
 };
 
 /// Receives every request of a channel instead of the recv() queue (used by rpc).
@@ -108,10 +133,16 @@ class Channel {
   Channel() = default;
   explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
 
-  /// Sends a request and waits for its reply. Throws RemoteException (the
-  /// peer failed), ConnectionError (the connection is or got closed),
-  /// SerializationError (`content` cannot be encoded; nothing was sent).
+  /// Sends a request and waits for its reply, at most call_timeout() seconds
+  /// if that is set. Throws RemoteException (the peer failed),
+  /// ConnectionError (the connection is or got closed), SerializationError
+  /// (`content` cannot be encoded; nothing was sent), TimeoutError.
   Task<Value> send(Value content);
+  /// Sends a request and waits at most `timeout` seconds of clock() for the
+  /// reply (0 or less: no deadline). On expiry throws TimeoutError naming the
+  /// peer and the time; the request's reply slot is released and a late
+  /// reply is dropped silently.
+  Task<Value> send(Value content, double timeout);
   /// Waits for the next incoming request. Throws ConnectionError once the
   /// connection is closed and no request is left.
   Task<Request> recv();
@@ -121,6 +152,10 @@ class Channel {
   void abort(std::string_view reason = "connection closed");
 
   bool closed() const noexcept;
+  /// True while open and the peer is not known to be gone: checks the socket
+  /// for an EOF or reset not yet read (no loop pass needed) and closes the
+  /// channel if it finds one. For deciding whether an idle connection can be reused.
+  bool alive();
   /// Why the channel closed ("" while open).
   std::string close_reason() const;
   /// The peer's name as aiomas reports it ("('127.0.0.1', 5555)", socket path, "LocalQueue('q')").
@@ -129,6 +164,11 @@ class Channel {
   Loop& loop() const noexcept;
   /// Number of requests sent and not yet answered.
   std::size_t pending() const noexcept;
+  /// The default deadline of send(), in seconds of clock() (0: none).
+  double call_timeout() const noexcept;
+  void set_call_timeout(double seconds) noexcept;
+  /// The clock deadlines are measured on (ChannelOptions::clock or a wall clock of the loop).
+  Clock& clock() const;
 
   /// Routes incoming requests to `handler` (nullptr: back to the recv() queue).
   /// The handler must outlive the channel or be reset first.

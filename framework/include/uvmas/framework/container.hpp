@@ -45,6 +45,14 @@ struct ContainerOptions {
   TransportOptions transport;
   /// The receive limit for one frame.
   std::size_t max_frame_size = default_max_frame_size;
+  /// The default deadline of every call the agents make (remote and in-process),
+  /// in seconds of the container's clock; 0: none. A call can carry its own
+  /// (AgentProxy::with_timeout). On expiry the call fails with TimeoutError.
+  double call_timeout = 0;
+  /// Per connection: incoming requests in progress at once (see ChannelOptions).
+  std::size_t max_requests_in_progress = default_max_requests_in_progress;
+  /// Per connection: bytes queued for sending before it takes no new request (see ChannelOptions).
+  std::size_t max_queued_bytes = default_max_queued_bytes;
 };
 
 /// An agent URL taken apart (§8.2): `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.

@@ -60,6 +60,16 @@ class Proxy {
   Proxy operator[](std::string_view name) const { return Proxy(state_, join(name)); }
   /// The path prefix ("" for the peer's root service).
   const std::string& path() const noexcept { return path_; }
+  /// A copy of this proxy whose calls fail with TimeoutError (naming the path
+  /// and the time) when no reply came within `seconds` of the connection's
+  /// clock; 0: the connection's default deadline (ChannelOptions::call_timeout).
+  Proxy with_timeout(double seconds) const {
+    Proxy p(*this);
+    p.timeout_ = seconds;
+    return p;
+  }
+  /// This proxy's own deadline (0: the connection's default).
+  double timeout() const noexcept { return timeout_; }
   explicit operator bool() const noexcept { return static_cast<bool>(state_); }
 
   /// Calls `name` below this proxy's path with raw arguments; the raw result.
@@ -104,6 +114,7 @@ class Proxy {
 
   std::shared_ptr<detail::ConnectionState> state_;
   std::string path_;
+  double timeout_ = 0;
 };
 
 /// What an exposed function sees of the call besides its arguments.
@@ -349,6 +360,9 @@ class Connection {
   Channel channel() const;
   /// Closes the connection.
   Task<> close();
+  /// Sets the default deadline of calls on this connection, in seconds of
+  /// `clock` (0: none); for an in-process connection the only way to set one.
+  void set_call_timeout(Clock& clock, double seconds);
 
  private:
   std::shared_ptr<detail::ConnectionState> state_;

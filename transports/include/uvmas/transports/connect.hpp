@@ -18,6 +18,15 @@ struct TransportOptions {
   std::shared_ptr<TlsContext> tls;
   /// Host name to verify the server's certificate against (default: the address's host).
   std::string tls_server_name;
+  /// TCP keepalive (both directions): after this many seconds without
+  /// traffic the kernel probes the peer every third of it and drops the
+  /// connection after 3 unanswered probes, so a vanished host is noticed on
+  /// an idle connection and its pending calls fail with ConnectionError. 0: off.
+  double keepalive = 30;
+  /// TCP_USER_TIMEOUT: a connection whose sent data (or keepalive probes)
+  /// stays unacknowledged this many seconds is dropped with an error.
+  /// 0: the system's default (about 15 minutes of retransmissions).
+  double user_timeout = 0;
 };
 
 /// Opens a stream to `address` (one attempt, like aiomas's default).

@@ -24,7 +24,8 @@ class StreamHandler {
   /// The stream ended: `reason` says why ("connection closed by peer" for EOF).
   /// Called at most once, never after close().
   virtual void on_closed(std::string_view reason) = 0;
-  /// The write buffer fell below the low-water mark after being above the high-water mark.
+  /// The write buffer fell below the low-water mark (an eighth of the
+  /// high-water mark) after being at or above the high-water mark.
   virtual void on_drained() {}
 
  protected:
@@ -51,6 +52,8 @@ class Stream {
   virtual void flush() = 0;
   /// Bytes queued but not yet accepted by the kernel (for back-pressure).
   virtual std::size_t buffered() const noexcept = 0;
+  /// Sets the high-water mark of buffered() that arms on_drained() (default 8 MiB).
+  virtual void set_high_water(std::size_t bytes) noexcept { (void)bytes; }
 
   /// Closes the stream at once (idempotent); unsent bytes are dropped and no
   /// handler callback follows.
@@ -62,6 +65,10 @@ class Stream {
     close();
   }
   virtual bool closed() const noexcept = 0;
+  /// True when the peer is known to have closed or reset the connection,
+  /// checked now without reading or running the loop (a pending EOF or
+  /// error on the socket). Used before reusing an idle connection.
+  virtual bool peer_gone() noexcept { return closed(); }
 
   /// The peer's name in aiomas's form (see Address::origin()).
   virtual std::string peer_name() const = 0;

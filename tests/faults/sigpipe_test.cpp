@@ -1,0 +1,85 @@
+// A peer that floods requests, stops reading, half-closes and then closes
+// while the server still has replies queued: the server's next write fails
+// with EPIPE. No use of the library may die of SIGPIPE for it (the default
+// disposition of SIGPIPE is left alone in this test process).
+
+#include "support/blocking_socket.hpp"
+#include "support/raw_peer.hpp"
+#include "support/serve_child.hpp"
+
+#include <uvmas/clocks/wall_clock.hpp>
+#include <uvmas/framework/rpc.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace {
+
+using namespace uvmas;
+
+std::string echo_frame(int id, std::size_t size) {
+  return test::RawPeer::frame("[0, " + std::to_string(id) + ", [\"echo\", [\"" + std::string(size, 'x') + "\"], {}]]");
+}
+
+// ~9 MiB of echo replies through a 4 KiB receive window, so the server's
+// queue backs up and it stops reading; FIN while it does not read (it cannot
+// see it); a little slow reading; close with unread data. The pauses only
+// pace the scenario: nothing asserted depends on them.
+void flood_then_hang_up(const Address& address) {
+  test::BlockingSocket s(address, 4096);
+  s.set_timeout(2.0);
+  for (int i = 0; i < 90; ++i) {
+    if (!s.send_all(echo_frame(i, 100000))) break;  // the server stopped reading
+  }
+  ::usleep(300 * 1000);
+  s.shutdown_write();
+  s.set_timeout(0.02);
+  for (int i = 0; i < 20; ++i) s.receive(1024);
+  s.close();
+}
+
+Task<int> add_on_a_fresh_connection(Loop& loop, std::string url) {
+  rpc::Connection con = co_await rpc::open_connection(loop, url);
+  int sum = co_await con.remote().call<int>("add", 1, 2);
+  co_await con.close();
+  co_return sum;
+}
+
+TEST(NoSigpipe, ServeSurvivesAPeerThatHangsUpWhileItsRepliesAreQueued) {
+  test::with_serve([](Loop& l, Address addr, ChildProcess&) -> Task<> {
+    WallClock clock(l);
+    for (int round = 0; round < 2; ++round) {
+      flood_then_hang_up(addr);
+      co_await clock.sleep(0.3);  // lets the server write into the broken connection
+      EXPECT_EQ(co_await add_on_a_fresh_connection(l, addr.url()), 3);
+    }
+  });  // with_serve expects exit status 0, not 141 (SIGPIPE)
+}
+
+TEST(NoSigpipe, RpcServerInThisProcessSurvivesTheSamePeer) {
+  Loop loop;
+  rpc::Router router("faults.Echo");
+  router.expose("echo", [](Value v) { return v; }, {"value"});
+  router.expose("add", [](int a, int b) { return a + b; }, {"a", "b"});
+  auto server = rpc::start_server(loop, "tcp://127.0.0.1:0", router);
+  const Address address = server->address();
+  std::atomic<bool> done{false};
+  std::thread peer([&] {
+    flood_then_hang_up(address);
+    done = true;
+  });
+  WallClock clock(loop);
+  auto probe = [](Loop* l, WallClock* c, std::atomic<bool>* d, std::string url) -> Task<int> {
+    for (int i = 0; i < 3000 && !*d; ++i) co_await c->sleep(0.01);
+    co_await c->sleep(0.3);
+    co_return co_await add_on_a_fresh_connection(*l, url);
+  };
+  int sum = loop.run(probe(&loop, &clock, &done, address.url()));
+  peer.join();
+  EXPECT_EQ(sum, 3);
+  loop.run(server->shutdown());
+}
+
+}  // namespace
