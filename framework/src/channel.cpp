@@ -31,14 +31,13 @@ void write_be32(char* p, std::uint32_t v) noexcept {
 
 }  // namespace
 
-ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame)
+ChannelCore::ChannelCore(StreamPtr stream, Codec codec, std::size_t max_frame, bool counted)
     : loop_(stream->loop()),
       stream_(std::move(stream)),
       codec_(std::move(codec)),
       max_frame_(max_frame),
-      peer_(stream_->peer_name()) {
-  in_process_ = stream_->in_process();
-}
+      peer_(stream_->peer_name()),
+      tally_(counted ? FrameTally(loop_) : FrameTally()) {}
 
 ChannelCore::~ChannelCore() {
   // Pending reply slots belong to coroutines that hold this core alive, so
@@ -65,7 +64,6 @@ void ChannelCore::abandon(std::uint64_t id) noexcept {
   if (entry && entry != abandoned()) {
     entry = abandoned();
     --pending_;
-    add_busy(-1);
   }
 }
 
@@ -109,6 +107,7 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
                              " bytes exceeds the protocol's frame limit of 4294967295 bytes");
   }
   write_be32(out.data() + start, static_cast<std::uint32_t>(length));
+  tally_.sent();
   stream_->flush();
   if (!paused_ && stream_->buffered() >= high_water) {
     paused_ = true;
@@ -161,6 +160,7 @@ std::size_t ChannelCore::consume(std::string_view data) {
     }
     if (data.size() - pos - header_size < length) break;
     handle_payload(data.substr(pos + header_size, length));
+    tally_.handled();  // whatever the frame started is runnable or waits now
     pos += header_size + length;
   }
   return pos;
@@ -214,7 +214,6 @@ void ChannelCore::handle_payload(std::string_view payload) {
   trim_window();
   if (slot == abandoned()) return;  // the caller gave up waiting (cancelled or timed out)
   --pending_;
-  add_busy(-1);
   if (type.as_int() == 1) {
     slot->value = std::move(triple[2]);
   } else {
@@ -257,6 +256,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   } catch (const std::bad_weak_ptr&) {
   }
   closed_ = true;
+  tally_.close();  // frames in flight on this end are lost with it
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
   if (graceful) {
     stream_->close_gracefully();
@@ -272,7 +272,6 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     if (!slot || slot == abandoned()) continue;
     slot->error = error;
     slot->done = true;
-    add_busy(-1);
     waiting.push_back(slot);
   }
   incoming_.clear();
@@ -357,6 +356,7 @@ Task<> Channel::close() {
 }
 
 void Channel::abort(std::string_view reason) { core_->abort(reason); }
+void Channel::set_control() noexcept { core_->set_control(); }
 bool Channel::closed() const noexcept { return core_->closed(); }
 std::string Channel::close_reason() const { return core_->close_reason(); }
 std::string Channel::peer_name() const { return core_->peer_name(); }
@@ -381,7 +381,8 @@ Codec make_codec(const ChannelOptions& options) {
 }
 
 Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
-  auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options.max_frame_size);
+  auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options.max_frame_size,
+                                                   !options.control);
   core->start();
   return Channel(core);
 }
