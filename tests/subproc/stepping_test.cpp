@@ -79,14 +79,24 @@ Task<> step_through(ExternalClock* clock, Trace* trace) {
   }
 }
 
+/// A loop with an ExternalClock, and containers on that clock.
+struct SteppedLoop {
+  Loop loop;
+  ExternalClock clock{loop};
+  std::unique_ptr<Container> container(const std::string& address) {
+    ContainerOptions options;
+    options.clock = &clock;
+    return Container::create(loop, address, options);
+  }
+};
+
 Trace two_containers(const std::string& a_address, const std::string& b_address) {
   Trace trace;
-  Loop loop;
-  ExternalClock clock(loop);
-  ContainerOptions options;
-  options.clock = &clock;
-  auto a = Container::create(loop, a_address, options);
-  auto b = Container::create(loop, b_address, options);
+  SteppedLoop s;
+  Loop& loop = s.loop;
+  ExternalClock& clock = s.clock;
+  auto a = s.container(a_address);
+  auto b = s.container(b_address);
   auto& asker = a->spawn<Asker>(&trace);
   auto& ticker = a->spawn<Ticker>(&trace);
   auto& sleeper = b->spawn<test::Sleeper>();
@@ -119,12 +129,11 @@ INSTANTIATE_TEST_SUITE_P(Transports, TwoContainers, ::testing::Values("tcp", "ip
 
 TEST(StepTo, WaitsForAConnectionBeingOpened) {
   test::Watchdog watchdog;
-  Loop loop;
-  ExternalClock clock(loop);
-  ContainerOptions options;
-  options.clock = &clock;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", options);
-  auto b = Container::create(loop, "tcp://127.0.0.1:0", options);
+  SteppedLoop s;
+  Loop& loop = s.loop;
+  ExternalClock& clock = s.clock;
+  auto a = s.container("tcp://127.0.0.1:0");
+  auto b = s.container("tcp://127.0.0.1:0");
   auto& sleeper = b->spawn<test::Sleeper>();
   bool connected = false;
   a->tasks().spawn([](Container* a, std::string url, bool* done) -> Task<> {
@@ -163,11 +172,10 @@ Task<> with_child_callee(Container* a, Asker* asker, ExternalClock* clock, Trace
 
 Trace callee_in_child() {
   Trace trace;
-  Loop loop;
-  ExternalClock clock(loop);
-  ContainerOptions options;
-  options.clock = &clock;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", options);
+  SteppedLoop s;
+  Loop& loop = s.loop;
+  ExternalClock& clock = s.clock;
+  auto a = s.container("tcp://127.0.0.1:0");
   auto& asker = a->spawn<Asker>(&trace);
   auto& ticker = a->spawn<Ticker>(&trace);
   ticker.start();
@@ -214,12 +222,11 @@ Task<> storm(Container* p1, Container* p2, ExternalClock* clock, Trace* trace) {
 
 Trace storm_run() {
   Trace trace;
-  Loop loop;
-  ExternalClock clock(loop);
-  ContainerOptions options;
-  options.clock = &clock;
-  auto p1 = Container::create(loop, "tcp://127.0.0.1:0", options);
-  auto p2 = Container::create(loop, "ipc://[" + test::temp_socket_path("storm") + "]", options);
+  SteppedLoop s;
+  Loop& loop = s.loop;
+  ExternalClock& clock = s.clock;
+  auto p1 = s.container("tcp://127.0.0.1:0");
+  auto p2 = s.container("ipc://[" + test::temp_socket_path("storm") + "]");
   loop.run(storm(p1.get(), p2.get(), &clock, &trace));
   loop.run(p1->shutdown());
   loop.run(p2->shutdown());
