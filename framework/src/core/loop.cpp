@@ -69,6 +69,7 @@ void Loop::update_idle() noexcept {
   // Also while an idle waiter could run: its condition may have become true
   // in a timer callback, and uv_run must not block in poll before the check
   // handle wakes it.
+  if (!handles_) return;  // the loop is being destroyed
   bool want = !soon_.empty() || (!quiet_waiters_.empty() && quiet()) || (!settled_waiters_.empty() && settled());
   if (want == idle_active_) return;
   idle_active_ = want;
