@@ -15,6 +15,7 @@ struct WallClock::Timer {
   detail::UvHandle<uv_timer_t> handle;
   bool armed = false;
   double deadline = 0;  // what the uv timer is armed for
+  Activity pending;     // an armed timer fires by itself: the loop is not idle
 };
 
 WallClock::WallClock(Loop& loop) : Clock(loop), timer_(std::make_unique<Timer>()) {
@@ -25,6 +26,7 @@ WallClock::WallClock(Loop& loop) : Clock(loop), timer_(std::make_unique<Timer>()
 WallClock::~WallClock() {
   // Close the uv timer first; ~Clock then drops the queue, which no longer
   // calls back into this (already destroyed) part of the object.
+  timer_->pending.release();
   timer_->handle.close();
 }
 
@@ -43,6 +45,7 @@ void WallClock::timers_changed() noexcept {
   if (!next) {
     if (t.armed) uv_timer_stop(t.handle.get());
     t.armed = false;
+    t.pending.release();
     return;
   }
   if (t.armed && t.deadline == *next) return;
@@ -59,6 +62,7 @@ void WallClock::timers_changed() noexcept {
       ms, 0);
   t.armed = true;
   t.deadline = *next;
+  if (!t.pending) t.pending = Activity(loop());
 }
 
 void WallClock::on_timer() noexcept {

@@ -44,8 +44,8 @@ ChannelCore::ChannelCore(StreamPtr stream, Codec codec, const ChannelOptions& li
       max_queued_(std::max<std::size_t>(limits.max_queued_bytes, 1)),
       call_timeout_(limits.call_timeout),
       clock_(limits.clock),
-      peer_(stream_->peer_name()) {
-  in_process_ = stream_->in_process();
+      peer_(stream_->peer_name()),
+      tally_(limits.control ? FrameTally() : FrameTally(loop_)) {
   stream_->set_high_water(max_queued_);
 }
 
@@ -74,7 +74,6 @@ void ChannelCore::abandon(std::uint64_t id) noexcept {
   if (entry && entry != abandoned()) {
     entry = abandoned();
     --pending_;
-    add_busy(-1);
   }
 }
 
@@ -118,6 +117,7 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
                              " bytes exceeds the protocol's frame limit of 4294967295 bytes");
   }
   write_be32(out.data() + start, static_cast<std::uint32_t>(length));
+  tally_.sent();
   stream_->flush();
 }
 
@@ -199,6 +199,7 @@ std::size_t ChannelCore::consume(std::string_view data) {
     }
     if (data.size() - pos - header_size < length) break;
     handle_payload(data.substr(pos + header_size, length));
+    tally_.handled();  // whatever the frame started is runnable or waits now
     pos += header_size + length;
   }
   return pos;
@@ -253,7 +254,6 @@ void ChannelCore::handle_payload(std::string_view payload) {
   trim_window();
   if (slot == abandoned()) return;  // the caller gave up waiting (cancelled or timed out)
   --pending_;
-  add_busy(-1);
   if (type.as_int() == 1) {
     slot->value = std::move(triple[2]);
   } else {
@@ -315,6 +315,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   } catch (const std::bad_weak_ptr&) {
   }
   closed_ = true;
+  tally_.close();  // frames in flight on this end are lost with it
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
   if (graceful) {
     stream_->close_gracefully();
@@ -330,7 +331,6 @@ void ChannelCore::finish(std::string reason, bool graceful) {
     if (!slot || slot == abandoned()) continue;
     slot->error = error;
     slot->done = true;
-    add_busy(-1);
     waiting.push_back(slot);
   }
   incoming_.clear();
@@ -481,6 +481,7 @@ Task<> Channel::close() {
 }
 
 void Channel::abort(std::string_view reason) { core_->abort(reason); }
+void Channel::set_control() noexcept { core_->set_control(); }
 bool Channel::closed() const noexcept { return core_->closed(); }
 bool Channel::alive() { return core_->alive(); }
 std::string Channel::close_reason() const { return core_->close_reason(); }

@@ -26,6 +26,7 @@ struct ReplySlot {
 
 class ChannelCore final : public StreamHandler, public ListNode, public std::enable_shared_from_this<ChannelCore> {
  public:
+  /// `limits.control`: the channel's frames do not count toward the loop's idle check (FrameTally).
   ChannelCore(StreamPtr stream, Codec codec, const ChannelOptions& limits);
   ~ChannelCore();
   /// Begins reading from the stream (call once the core is owned by a shared_ptr).
@@ -35,12 +36,10 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Allocates an id, encodes and queues the request. Throws SerializationError
   /// (the id stays consumed, as in aiomas) or ConnectionError.
   std::uint64_t send_request(Value content);
-  /// Registers the reply slot of request `id`; until answered it counts as
-  /// loop activity (Loop::busy) for quiescence checks.
+  /// Registers the reply slot of request `id`.
   void register_slot(std::uint64_t id, ReplySlot* slot) {
     window_[id - window_base_] = slot;
     ++pending_;
-    add_busy(1);
   }
   void abandon(std::uint64_t id) noexcept;
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
@@ -62,6 +61,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
 
   // -- state ----------------------------------------------------------------
   void abort(std::string_view reason) noexcept;
+  /// Stops counting this end's frames toward the idle check (a control connection).
+  void set_control() noexcept { tally_.close(); }
   /// Closes after flushing what is queued (Channel::close()).
   void close_gracefully() noexcept { finish("connection closed", true); }
   bool closed() const noexcept { return closed_; }
@@ -139,12 +140,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   std::deque<ReplySlot*> window_;
   std::uint64_t window_base_ = 0;
   std::size_t pending_ = 0;
-  // Requests to a peer outside this process count as loop activity until
-  // answered; for an in-process peer its own work is what counts.
-  void add_busy(std::int64_t delta) noexcept {
-    if (!in_process_) loop_.add_busy(delta);
-  }
-  bool in_process_ = false;
+  // Every frame written and every frame handled, for the loop's idle check.
+  FrameTally tally_;
   void trim_window() noexcept {
     while (!window_.empty() && window_.front() == nullptr) {
       window_.pop_front();

@@ -160,11 +160,8 @@ Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value cont
 // values), so nothing is shared with the caller, as after a decode.
 Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
   if (!state->root) throw ConnectionError("in-process connection to " + state->loopback_origin + " is closed");
-  // Not counted in Loop::busy: the callee runs in this process, so whatever
-  // it waits for is visible to the loop itself (runnable work, I/O that is
-  // counted where it is sent, or clock timers, which only the clock's owner
-  // can release). Counting it would make a step whose agents wait for time
-  // never quiescent.
+  // No frame, so nothing to count for the idle check: the callee runs in this
+  // process, and whatever it waits for is visible to the loop itself.
   std::exception_ptr error;
   Value result;
   try {

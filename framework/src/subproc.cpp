@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <sstream>
 
 namespace uvmas::subproc {
 
@@ -61,6 +62,44 @@ Task<> Manager::stopped() { return stopped_.wait(); }
 
 namespace {
 
+// -- stepping a child with its parent (the child's side) ---------------------------
+
+ExternalClock& stepped_clock(Container& c) {
+  ExternalClock* clock = c.external_clock();
+  if (!clock) throw ValueError("stepping needs a child container on an ExternalClock (--clock external)");
+  return *clock;
+}
+
+Task<Value> status_value(ExternalClock* clock) {
+  StepPeer::Status s = co_await clock->status();
+  Array out;
+  out.emplace_back(s.frame_balance);
+  out.emplace_back(s.frame_events);
+  out.emplace_back(s.next_deadline ? Value(*s.next_deadline) : Value());
+  co_return Value(std::move(out));
+}
+
+/// The parent's stepping calls (ExternalClock::step_to), served on a control
+/// connection: they are not the agents' traffic whose end a step waits for.
+class StepControl {
+ public:
+  StepControl(Loop& loop, Container& container) {
+    Container* c = &container;
+    router_.expose("advance", [c](double t) { stepped_clock(*c).advance(t); });
+    router_.expose("release", [c]() { stepped_clock(*c).release_due(); });
+    router_.expose("status", [c]() { return status_value(&stepped_clock(*c)); });
+    ChannelOptions options;
+    options.control = true;
+    server_ = rpc::start_server(loop, "tcp://127.0.0.1:0", router_, options);
+  }
+  std::string url() const { return server_->address().url(); }
+  Task<> shutdown() { co_await server_->shutdown(); }
+
+ private:
+  rpc::Router router_{"uvmas.subproc.StepControl"};
+  std::unique_ptr<Server> server_;
+};
+
 Task<> serve_until_stopped(Container* container, Manager* manager) {
   co_await manager->stopped();
   // Let the reply to stop() leave before the connections close.
@@ -81,32 +120,93 @@ int run_child(const std::string& address, ContainerOptions options, const AgentT
     return 2;
   }
   auto& manager = container->spawn<Manager>(types);
+  std::unique_ptr<StepControl> control;
+  if (container->external_clock()) control = std::make_unique<StepControl>(loop, *container);
   // SIGTERM/SIGINT (the parent's death arrives as SIGTERM) stop the child like Manager.stop().
   StopOnSignals signals(loop, [&manager] { manager.stop(); });
-  std::cout << "READY " << container->base_url() << std::endl;
+  std::cout << "READY " << container->base_url();
+  if (control) std::cout << " " << control->url();
+  std::cout << std::endl;
   loop.run(serve_until_stopped(container.get(), &manager));
+  if (control) loop.run(control->shutdown());
   return 0;
 }
+
+// -- stepping a child with its parent (the parent's side) --------------------------
+
+namespace detail {
+
+/// A child container as a StepPeer of its parent's ExternalClock: the calls
+/// of the stepping protocol on the child's control connection.
+class ChildStepPeer final : public StepPeer {
+ public:
+  ChildStepPeer(ExternalClock& clock, rpc::Connection control) : clock_(clock), control_(std::move(control)) {
+    clock_.add_step_peer(*this);
+  }
+  ~ChildStepPeer() {
+    clock_.remove_step_peer(*this);
+    control_.channel().abort("the child container is gone");
+  }
+  ChildStepPeer(const ChildStepPeer&) = delete;
+  ChildStepPeer& operator=(const ChildStepPeer&) = delete;
+
+  Task<> advance(double t) override { return call_advance(this, t); }
+  Task<> release() override { return call_release(this); }
+  Task<Status> status() override { return call_status(this); }
+
+ private:
+  static Task<> call_advance(ChildStepPeer* self, double t) {
+    (void)co_await self->control_.remote().call("advance", t);
+  }
+  static Task<> call_release(ChildStepPeer* self) { (void)co_await self->control_.remote().call("release"); }
+  static Task<Status> call_status(ChildStepPeer* self) {
+    Value v = co_await self->control_.remote().call("status");
+    const Array& a = v.as_array();
+    Status s;
+    s.frame_balance = a.at(0).as<std::int64_t>();
+    s.frame_events = a.at(1).as<std::uint64_t>();
+    if (!a.at(2).is_null()) s.next_deadline = a.at(2).as<double>();
+    co_return s;
+  }
+
+  ExternalClock& clock_;
+  rpc::Connection control_;
+};
+
+}  // namespace detail
 
 ChildContainer::ChildContainer(Key, Container& parent, std::unique_ptr<ChildProcess> process, std::string base_url)
     : parent_(parent), process_(std::move(process)), base_url_(std::move(base_url)) {}
 
 ChildContainer::~ChildContainer() = default;  // ~ChildProcess terminates a child that still runs
 
-namespace {
-Task<std::unique_ptr<ChildContainer>> start_child(Container* parent, std::vector<std::string> argv) {
+Task<std::unique_ptr<ChildContainer>> ChildContainer::start_impl(Container* parent, std::vector<std::string> argv) {
+  Activity starting(parent->loop());  // a step is not over while a child is being started
   auto process = ChildProcess::start(parent->loop(), argv);
   std::string line = co_await process->read_line();
   if (line.rfind("READY ", 0) != 0) {
     process->kill();
     throw ConnectionError("the child container did not report READY (it printed \"" + line + "\")");
   }
-  std::string base = line.substr(6);
+  std::istringstream fields(line.substr(6));
+  std::string base, control;
+  fields >> base >> control;
   if (!base.empty() && base.back() != '/') base += '/';
   auto child = std::make_unique<ChildContainer>(ChildContainer::Key{}, *parent, std::move(process), base);
   child->manager() = co_await parent->connect(base + "0");
+  ExternalClock* clock = parent->external_clock();
+  if (clock && !control.empty()) {
+    ChannelOptions options;
+    options.control = true;
+    rpc::Connection connection = co_await rpc::open_connection(parent->loop(), control, options);
+    auto peer = std::make_unique<detail::ChildStepPeer>(*clock, std::move(connection));
+    if (clock->time() > 0) co_await peer->advance(clock->time());  // the child's clock starts at 0
+    child->step_peer_ = std::move(peer);
+  }
   co_return child;
 }
+
+namespace {
 
 Task<AgentProxy> spawn_in(ChildContainer* child, Container* parent, std::string type, Array args, Map kwargs) {
   Array call;
@@ -120,14 +220,15 @@ Task<AgentProxy> spawn_in(ChildContainer* child, Container* parent, std::string 
 
 Task<> set_time_in(ChildContainer* child, double t) { (void)co_await child->manager().call<Value>("set_time", t); }
 
-Task<int> stop_child(ChildContainer* child) {
+Task<int> stop_child(ChildContainer* child, std::unique_ptr<detail::ChildStepPeer>* step_peer) {
+  step_peer->reset();  // the parent's steps no longer wait for this child
   (void)co_await child->manager().call<Value>("stop");
   co_return co_await child->process().wait();
 }
 }  // namespace
 
 Task<std::unique_ptr<ChildContainer>> ChildContainer::start(Container& parent, std::vector<std::string> argv) {
-  return start_child(&parent, std::move(argv));
+  return start_impl(&parent, std::move(argv));
 }
 
 Task<AgentProxy> ChildContainer::spawn(std::string type, Array args, Map kwargs) {
@@ -136,6 +237,6 @@ Task<AgentProxy> ChildContainer::spawn(std::string type, Array args, Map kwargs)
 
 Task<> ChildContainer::set_time(double t) { return set_time_in(this, t); }
 
-Task<int> ChildContainer::stop() { return stop_child(this); }
+Task<int> ChildContainer::stop() { return stop_child(this, &step_peer_); }
 
 }  // namespace uvmas::subproc

@@ -348,6 +348,8 @@ class Session final : public RequestHandler {
 
 Task<> Session::serve(Channel channel, Simulator* sim) {
   Session session(channel, *sim);
+  // mosaik's requests drive the steps; they are not the agents' traffic a step waits for.
+  channel.set_control();
   sim->mosaik_.channel_ = channel;
   channel.set_request_handler(&session);
   channel.on_close([s = &session, alive = session.alive_](std::string_view) {
@@ -494,13 +496,12 @@ Task<Value> Session::step(Session* self, Array args) {
     ~Stepping() { flag = false; }
   } stepping(self->stepping_);
   self->last_step_ = time;
-  // A first step at the clock's own time (0) does not move it.
-  if (seconds > sim.clock_.time()) sim.clock_.set_time(seconds);
   sim.task_error_ = nullptr;
-  // Everything due up to `time` happens before the inputs of `time` arrive.
-  co_await sim.loop_.quiescent();
+  // Everything due up to `time` happens before the inputs of `time` arrive
+  // (a first step at the clock's own time, 0, does not move it).
+  (void)co_await sim.clock_.step_to(seconds);
   std::optional<Time> wanted = co_await sim.step(time, inputs, max_advance);
-  co_await sim.loop_.quiescent();
+  const std::optional<double> deadline = co_await sim.clock_.step_to(seconds);
   if (sim.task_error_) std::rethrow_exception(std::exchange(sim.task_error_, nullptr));
 
   if (wanted && *wanted <= time) {
@@ -508,7 +509,7 @@ Task<Value> Session::step(Session* self, Array args) {
                      ", which is not after it");
   }
   std::optional<Time> next = wanted;
-  if (auto deadline = sim.clock_.next_deadline()) {
+  if (deadline) {
     const Time at = std::max(time + 1, sim.to_time(*deadline));
     next = next ? std::min(*next, at) : at;
   }

@@ -186,11 +186,11 @@ TEST(Loop, QuiescentWaitsUntilNothingIsRunnableAndNothingIsBusy) {
     }
   };
   auto main = [](uvmas::Loop& l, std::vector<std::string>& out) -> uvmas::Task<> {
-    l.add_busy(1);  // e.g. a message in flight
-    l.spawn([](uvmas::Loop& lp) -> uvmas::Task<> {
+    uvmas::Activity opening(l);  // e.g. a connection being opened
+    l.spawn([](uvmas::Loop& lp, uvmas::Activity activity) -> uvmas::Task<> {
       for (int i = 0; i < 5; ++i) co_await lp.yield();
-      lp.add_busy(-1);  // the message arrived
-    }(l));
+      activity.release();  // the connection is open
+    }(l, std::move(opening)));
     co_await l.quiescent();
     out.push_back("quiet");
   };

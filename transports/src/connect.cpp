@@ -216,6 +216,7 @@ std::unique_ptr<Listener> listen_unix(Loop& loop, const Address& address, Accept
 
 namespace {
 Task<StreamPtr> connect_any(Loop& loop, Address address, TransportOptions options) {
+  Activity opening(loop);  // the loop is not idle while a connection is being opened
   switch (address.kind) {
     case Address::Kind::tcp: {
       auto stream = co_await connect_tcp(loop, address, options);

@@ -20,10 +20,7 @@ class LocalRegistry final : public LoopService {
 class LocalStream final : public Stream {
  public:
   LocalStream(Loop& loop, std::string peer) : loop_(loop), peer_(std::move(peer)) {}
-  ~LocalStream() override {
-    close();
-    if (pending_) loop_.add_busy(-1);
-  }
+  ~LocalStream() override { close(); }
 
   void pair(LocalStream* other) noexcept { peer_stream_ = other; }
 
@@ -52,7 +49,6 @@ class LocalStream final : public Stream {
     if (closed_) return;
     closed_ = true;
     deliver_.unlink();
-    set_pending(false);
     if (peer_stream_) {
       peer_stream_->peer_closed_ = true;
       peer_stream_->peer_stream_ = nullptr;
@@ -63,7 +59,6 @@ class LocalStream final : public Stream {
   bool closed() const noexcept override { return closed_; }
   std::string peer_name() const override { return peer_; }
   Loop& loop() const noexcept override { return loop_; }
-  bool in_process() const noexcept override { return true; }
 
  private:
   struct Deliver final : SoonCallback {
@@ -72,20 +67,14 @@ class LocalStream final : public Stream {
     void fire() override { self->deliver(); }
   };
 
-  // Counts this stream as "a message in flight" for quiescence checks.
-  void set_pending(bool on) noexcept {
-    if (on == pending_) return;
-    pending_ = on;
-    loop_.add_busy(on ? 1 : -1);
-  }
+  // Bytes waiting here are frames in flight for the idle check: their sender
+  // counted them (FrameTally) and the channel counts them handled.
   void schedule() {
     if (closed_ || !handler_ || paused_) return;
     if (inbox_.empty() && !peer_closed_) return;
-    set_pending(true);
     if (!deliver_.linked()) loop_.call_soon(deliver_);
   }
   void deliver() {
-    set_pending(false);
     if (closed_ || !handler_ || paused_) return;
     if (!inbox_.empty()) {
       std::string chunk;
@@ -111,7 +100,6 @@ class LocalStream final : public Stream {
   bool paused_ = true;
   bool closed_ = false;
   bool peer_closed_ = false;
-  bool pending_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

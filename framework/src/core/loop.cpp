@@ -50,6 +50,7 @@ Loop::~Loop() {
   drain_soon();
   tasks_.reset();
   quiet_waiters_.clear();
+  settled_waiters_.clear();
   services_.clear();
   drain_soon();
   soon_.clear();
@@ -65,7 +66,11 @@ void Loop::call_soon(SoonCallback& cb) noexcept {
 }
 
 void Loop::update_idle() noexcept {
-  bool want = !soon_.empty();
+  // Also while an idle waiter could run: its condition may have become true
+  // in a timer callback, and uv_run must not block in poll before the check
+  // handle wakes it.
+  if (!handles_) return;  // the loop is being destroyed
+  bool want = !soon_.empty() || (!quiet_waiters_.empty() && quiet()) || (!settled_waiters_.empty() && settled());
   if (want == idle_active_) return;
   idle_active_ = want;
   if (want) {
@@ -83,13 +88,22 @@ void Loop::drain_soon() noexcept {
   detail::IntrusiveList<SoonCallback> batch;
   batch.splice_back(soon_);
   while (SoonCallback* cb = batch.pop_front()) cb->fire();
-  // Quiescence waiters run when nothing else can: one at a time, since the
-  // first may start more work.
-  while (quiet() && !quiet_waiters_.empty()) {
-    ResumeSoon* w = quiet_waiters_.pop_front();
-    w->handle.resume();
-  }
+  wake_idle_waiters();
   update_idle();
+}
+
+void Loop::wake_idle_waiters() noexcept {
+  // Idle waiters run when nothing else can: one at a time, since the first
+  // may start more work.
+  for (;;) {
+    if (quiet() && !quiet_waiters_.empty()) {
+      quiet_waiters_.pop_front()->handle.resume();
+    } else if (settled() && !settled_waiters_.empty()) {
+      settled_waiters_.pop_front()->handle.resume();
+    } else {
+      return;
+    }
+  }
 }
 
 bool Loop::run_io_once() {
@@ -108,8 +122,49 @@ void Loop::run_until_idle() {
   SigpipeGuard no_sigpipe;
   for (;;) {
     drain_soon();
-    if (!run_io_once()) return;
+    if (quiet()) {
+      // One non-blocking pass for what already arrived (and close callbacks).
+      uv_run(loop_.get(), UV_RUN_NOWAIT);
+      drain_soon();
+      if (quiet()) return;
+      continue;
+    }
+    if (!run_io_once() && soon_.empty()) return;  // nothing can change any more
   }
+}
+
+Activity::Activity(Loop& loop) noexcept : loop_(&loop) { ++loop.activities_; }
+
+void Activity::release() noexcept {
+  if (!loop_) return;
+  Loop* loop = loop_;
+  loop_ = nullptr;
+  if (--loop->activities_ == 0) loop->update_idle();
+}
+
+void FrameTally::sent() noexcept {
+  if (!loop_) return;
+  ++balance_;
+  ++loop_->frame_balance_;
+  ++loop_->frame_events_;
+}
+
+void FrameTally::handled() noexcept {
+  if (!loop_) return;
+  --balance_;
+  --loop_->frame_balance_;
+  ++loop_->frame_events_;
+  if (loop_->frame_balance_ == 0) loop_->update_idle();
+}
+
+void FrameTally::close() noexcept {
+  if (!loop_) return;
+  loop_->frame_balance_ -= balance_;
+  ++loop_->frame_events_;
+  balance_ = 0;
+  Loop* loop = loop_;
+  loop_ = nullptr;
+  loop->update_idle();
 }
 
 }  // namespace uvmas

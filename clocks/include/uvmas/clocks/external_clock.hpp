@@ -6,9 +6,39 @@
 #include <uvmas/clocks/clock.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace uvmas {
+
+/// Containers in another process whose clock follows an ExternalClock (a
+/// child container, see subproc::ChildContainer): what `step_to` needs of
+/// them. Registered with `ExternalClock::add_step_peer`.
+class StepPeer {
+ public:
+  /// A process's counts for one look of the termination check.
+  struct Status {
+    /// Counted frames sent minus counted frames handled (Loop::frame_balance).
+    std::int64_t frame_balance = 0;
+    /// Loop::frame_events, summed: grows with every counted frame.
+    std::uint64_t frame_events = 0;
+    /// The earliest pending timer, or nothing.
+    std::optional<double> next_deadline;
+  };
+  /// Moves the peer's clock to `t` without releasing its timers (every clock
+  /// of the group shows `t` before any agent runs at `t`).
+  virtual Task<> advance(double t) = 0;
+  /// Releases the peer's timers due at its current time.
+  virtual Task<> release() = 0;
+  /// The peer's counts, read once its loop is settled (Loop::settled), and
+  /// those of its own peers added in.
+  virtual Task<Status> status() = 0;
+
+ protected:
+  ~StepPeer() = default;
+};
 
 /// A clock whose time only moves when `set_time` is called. Nothing here
 /// touches the wall clock or libuv timers, and pending timers do not keep the
@@ -40,9 +70,33 @@ class ExternalClock final : public Clock {
   /// Cost: O(k log n) for k due timers out of n pending; no allocation.
   std::size_t set_time(double t);
 
+  /// Sets the time to `t` (>= `time()`, else ValueError), releases what is
+  /// due, and completes once every container on this clock in this process,
+  /// and every container in a child process following it (its StepPeers), is
+  /// idle: nothing runnable, nothing being opened, every frame sent between
+  /// them received and handled (Loop::quiet). Returns the earliest pending
+  /// timer deadline across all of them, or nothing. `t == time()` only waits
+  /// for idle. Do not call it from an agent of the group (it would wait for
+  /// itself).
+  Task<std::optional<double>> step_to(double t);
+
+  /// Containers in other processes whose clock follows this one; they must
+  /// stay alive while registered (remove_step_peer before destroying them).
+  void add_step_peer(StepPeer& peer);
+  void remove_step_peer(StepPeer& peer) noexcept;
+  /// Moves the time to `t` without releasing timers (a StepPeer's first half).
+  void advance(double t);
+  /// Releases the timers due at `time()` (a StepPeer's second half).
+  std::size_t release_due();
+  /// This process's counts for a termination check: waits until the loop is
+  /// settled, then adds in the status of every StepPeer.
+  Task<StepPeer::Status> status();
+
  private:
   bool requires_positive_delay() const noexcept override { return true; }
+  void check_after(double t) const;
 
+  std::vector<StepPeer*> peers_;
   double time_;
   DateTime utc_start_;
 };

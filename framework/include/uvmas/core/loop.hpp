@@ -45,6 +45,61 @@ class LoopService {
   virtual ~LoopService() = default;
 };
 
+/// A token for an operation in flight whose end comes by itself (a
+/// connection being opened, an armed wall-clock timer): while one is alive
+/// the loop is not idle. Move-only; the operation owns it and the loop stops
+/// counting it when it is destroyed or released, so it cannot be forgotten.
+class Activity {
+ public:
+  Activity() noexcept = default;
+  explicit Activity(Loop& loop) noexcept;
+  Activity(Activity&& other) noexcept : loop_(other.loop_) { other.loop_ = nullptr; }
+  Activity& operator=(Activity&& other) noexcept {
+    if (this != &other) {
+      release();
+      loop_ = other.loop_;
+      other.loop_ = nullptr;
+    }
+    return *this;
+  }
+  ~Activity() { release(); }
+  /// Ends the activity now (idempotent).
+  void release() noexcept;
+  explicit operator bool() const noexcept { return loop_ != nullptr; }
+
+ private:
+  Loop* loop_ = nullptr;
+};
+
+/// The frames one end of a connection sent and handled, counted toward its
+/// loop's idle check: a frame is "in flight" from the moment its sender
+/// counts it until its receiver has handled it. Owned by the connection end;
+/// when the end closes (or the tally is destroyed) its counts leave the
+/// loop's balance, since frames in flight on a closed connection are lost. A
+/// default-constructed tally counts nothing (control connections).
+class FrameTally {
+ public:
+  FrameTally() noexcept = default;
+  explicit FrameTally(Loop& loop) noexcept : loop_(&loop) {}
+  FrameTally(FrameTally&& other) noexcept : loop_(other.loop_), balance_(other.balance_) {
+    other.loop_ = nullptr;
+    other.balance_ = 0;
+  }
+  FrameTally& operator=(FrameTally&&) = delete;
+  ~FrameTally() { close(); }
+
+  /// A frame left this end.
+  void sent() noexcept;
+  /// A frame that arrived at this end was handled.
+  void handled() noexcept;
+  /// This end is closed: forget what it counted (idempotent).
+  void close() noexcept;
+
+ private:
+  Loop* loop_ = nullptr;
+  std::int64_t balance_ = 0;
+};
+
 /// The event loop. Not copyable or movable; every handle, connection and task
 /// created on it must be gone before it is destroyed (the destructor cancels
 /// the tasks still spawned on it and closes its own handles).
@@ -69,7 +124,11 @@ class Loop {
     return task.result();
   }
 
-  /// Runs the loop until nothing is left to do (no active handle, no queued callback).
+  /// Runs the loop until it is idle (see quiet(): nothing runnable, no
+  /// Activity, no counted frame in flight in this process), or until nothing
+  /// can happen any more. Listeners and open connections waiting for input do
+  /// not keep it running; an armed wall-clock timer does; ExternalClock
+  /// timers do not (the clock's owner releases them).
   void run_until_idle();
   /// Runs one iteration: polls I/O without blocking and drains the soon queue.
   /// Returns true while there is pending work.
@@ -111,33 +170,61 @@ class Loop {
     return static_cast<S&>(*slot);
   }
 
-  /// A counter of operations that keep the loop "busy" for quiescence checks:
-  /// messages in flight in in-process transports, requests sent and not yet
-  /// answered, pending in-process dispatches.
-  void add_busy(std::int64_t delta) noexcept { busy_ += delta; }
-  std::int64_t busy() const noexcept { return busy_; }
-  /// True when nothing can run without outside input: the soon queue is
-  /// empty and busy() is 0 (what remains waits for timers or further messages).
-  bool quiet() const noexcept { return soon_.empty() && busy_ == 0; }
+  // -- idle ------------------------------------------------------------------
+  // The loop is *idle* (quiet()) when nothing in this process can happen
+  // without input from outside it:
+  //   1. no callback is runnable (the soon queue is empty);
+  //   2. no Activity token is alive: an operation whose end comes by itself
+  //      is under way (a connection being opened, a wall-clock timer armed);
+  //   3. every counted frame sent from this loop has been received and
+  //      handled on this loop (frame_balance() == 0; see FrameTally).
+  // What is left then waits for time that only an ExternalClock's owner can
+  // give, or for peers in other processes. So a request that was delivered
+  // and whose callee waits on the clock is not activity, while a request to
+  // a peer in another process (a Python aiomas container, a child
+  // container) is, until its reply is handled: its frame counts as sent and
+  // not yet handled. Across processes the same counts are summed by
+  // ExternalClock::step_to (termination detection).
+  //
+  // settled() is 1 and 2 only: this process's part of a step across processes.
 
-  /// Awaitable that resumes once the loop is quiet (checked after every I/O
+  /// True when the loop is idle (see above).
+  bool quiet() const noexcept { return settled() && frame_balance_ == 0; }
+  /// True when nothing is runnable and no Activity is alive (frames may be in
+  /// flight to or from other processes).
+  bool settled() const noexcept { return soon_.empty() && activities_ == 0; }
+  /// Counted frames sent and not yet handled, minus counted frames handled
+  /// whose sender is not on this loop (see FrameTally).
+  std::int64_t frame_balance() const noexcept { return frame_balance_; }
+  /// Grows with every counted frame sent or handled and every counting end
+  /// closed: unchanged between two looks means no counted traffic happened.
+  std::uint64_t frame_events() const noexcept { return frame_events_; }
+  /// Number of Activity tokens alive.
+  std::int64_t activities() const noexcept { return activities_; }
+
+  /// Awaitable that resumes once the loop is idle (checked after every I/O
   /// pass, without spinning). Used for quiescence-aware co-simulation steps.
-  auto quiescent() noexcept {
-    struct Awaiter {
-      Loop& loop;
-      ResumeSoon node;
-      bool await_ready() const noexcept { return loop.quiet(); }
-      void await_suspend(std::coroutine_handle<> h) noexcept {
-        node.handle = h;
-        loop.quiet_waiters_.push_back(node);
-        loop.update_idle();
-      }
-      void await_resume() const noexcept {}
-    };
-    return Awaiter{*this, {}};
-  }
+  auto quiescent() noexcept { return IdleAwaiter{*this, true, {}}; }
+  /// Awaitable that resumes once the loop is settled().
+  auto settled_wait() noexcept { return IdleAwaiter{*this, false, {}}; }
 
  private:
+  friend class Activity;
+  friend class FrameTally;
+  struct IdleAwaiter {
+    Loop& loop;
+    bool need_quiet;
+    ResumeSoon node;
+    bool await_ready() const noexcept { return need_quiet ? loop.quiet() : loop.settled(); }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+      node.handle = h;
+      (need_quiet ? loop.quiet_waiters_ : loop.settled_waiters_).push_back(node);
+      loop.update_idle();
+    }
+    void await_resume() const noexcept {}
+  };
+  void wake_idle_waiters() noexcept;
+
   // Checks `done` after every batch of work, before blocking for I/O: the
   // task may finish while the soon queue drains, and a listener or an open
   // connection would then keep uv_run waiting for outside input forever.
@@ -168,7 +255,10 @@ class Loop {
   detail::IntrusiveList<ResumeSoon> quiet_waiters_;
   std::unique_ptr<TaskGroup> tasks_;
   std::unordered_map<std::type_index, std::unique_ptr<LoopService>> services_;
-  std::int64_t busy_ = 0;
+  detail::IntrusiveList<ResumeSoon> settled_waiters_;
+  std::int64_t activities_ = 0;
+  std::int64_t frame_balance_ = 0;
+  std::uint64_t frame_events_ = 0;
   bool idle_active_ = false;
 };
 

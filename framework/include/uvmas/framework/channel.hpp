@@ -56,6 +56,11 @@ struct ChannelOptions {
   Clock* clock = nullptr;
   /// TLS and other transport settings.
   TransportOptions transport;
+  /// A control connection (a co-simulation master's, a parent's stepping
+  /// channel to a child container): its frames do not count toward the
+  /// loop's idle check (Loop::quiet), so a step can wait for idle while the
+  /// master's request is being served.
+  bool control = false;
 };
 
 namespace detail {
@@ -150,6 +155,9 @@ class Channel {
   Task<> close();
   /// Closes at once (no waiting); `reason` goes to pending requests.
   void abort(std::string_view reason = "connection closed");
+  /// From now on this end is a control connection (ChannelOptions::control):
+  /// its frames do not count toward the loop's idle check.
+  void set_control() noexcept;
 
   bool closed() const noexcept;
   /// True while open and the peer is not known to be gone: checks the socket

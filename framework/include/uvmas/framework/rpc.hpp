@@ -390,7 +390,8 @@ ChannelOptions rpc_options(ChannelOptions options);
 /// agents): calls on remote() dispatch to the router directly, with no socket
 /// and no encoding. As over a socket, a failure arrives as RemoteException
 /// (origin `origin`), proxies among arguments and results call back the same
-/// way, and every call counts in Loop::add_busy while in flight. After
+/// way. A call waiting for its callee is not activity for the idle check
+/// (Loop::quiet): the callee's own work is what counts. After
 /// close(), calls fail with ConnectionError. The router must outlive the use.
 Connection loopback_connection(Loop& loop, Router& root, std::string origin);
 

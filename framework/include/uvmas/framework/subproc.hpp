@@ -19,6 +19,10 @@
 
 namespace uvmas::subproc {
 
+namespace detail {
+class ChildStepPeer;
+}
+
 /// Agent types a Manager can create by name (aiomas names them
 /// "module:Class"; a name registered as "Worker" also answers to
 /// "__main__:Worker" and any other "module:Worker").
@@ -76,7 +80,10 @@ class Manager : public Agent {
 /// The body of a child process (aiomas's subproc.start): creates a container
 /// at `address`, registers the Manager as agent "0", prints `READY <base
 /// url>` on stdout, and runs until the Manager is told to stop, SIGTERM or
-/// SIGINT arrives, or the parent dies; then shuts the container down.
+/// SIGINT arrives, or the parent dies; then shuts the container down. On an
+/// ExternalClock it also serves the parent's stepping calls on a control
+/// connection of their own (loopback TCP) and prints `READY <base url>
+/// <control url>`.
 /// Returns the exit code (0 after a clean stop; 2 if the container cannot start).
 int run_child(const std::string& address, ContainerOptions options, const AgentTypes& types);
 
@@ -85,7 +92,11 @@ class ChildContainer {
  public:
   /// Starts `argv` (a program whose main calls run_child, e.g.
   /// `uvmas subproc tcp://127.0.0.1:0 --clock external`), waits for its READY
-  /// line and connects `parent` to its Manager.
+  /// line and connects `parent` to its Manager. When the parent's clock is an
+  /// ExternalClock and the child's is one too, the child's clock follows the
+  /// parent's from then on: `ExternalClock::step_to` of the parent moves it
+  /// and waits for the child's agents as for its own (the parent's clock
+  /// must outlive this handle).
   static Task<std::unique_ptr<ChildContainer>> start(Container& parent, std::vector<std::string> argv);
   ~ChildContainer();
 
@@ -94,7 +105,8 @@ class ChildContainer {
   AgentProxy& manager() noexcept { return manager_; }
   /// Spawns an agent of `type` in the child and returns a proxy to it.
   Task<AgentProxy> spawn(std::string type, Array args, Map kwargs);
-  /// Sets the child's ExternalClock.
+  /// Sets the child's ExternalClock (aiomas's plain Manager call; steps of a
+  /// following child go through the parent's `ExternalClock::step_to`).
   Task<> set_time(double t);
   /// Stops the child's container and waits for the process to exit; returns its exit status.
   Task<int> stop();
@@ -104,10 +116,12 @@ class ChildContainer {
   ChildContainer(Key, Container& parent, std::unique_ptr<ChildProcess> process, std::string base_url);
 
  private:
+  static Task<std::unique_ptr<ChildContainer>> start_impl(Container* parent, std::vector<std::string> argv);
   Container& parent_;
   std::unique_ptr<ChildProcess> process_;
   std::string base_url_;
   AgentProxy manager_;
+  std::unique_ptr<detail::ChildStepPeer> step_peer_;
 };
 
 }  // namespace uvmas::subproc

@@ -74,9 +74,6 @@ class Stream {
   virtual std::string peer_name() const = 0;
   /// The loop this stream runs on.
   virtual Loop& loop() const noexcept = 0;
-  /// True when the peer is in this process (LocalQueue): its work is visible
-  /// to the loop, so waiting for its replies is not outside activity.
-  virtual bool in_process() const noexcept { return false; }
 
  protected:
   Stream() = default;
