@@ -487,31 +487,23 @@ void TimerQueue::notify() noexcept {
 }
 
 void TimerQueue::compact() noexcept {
-  for (auto& b : buckets_) {
+  // Keeps the live keys of keys[from, end) at the front; lets go of the dead.
+  auto keep_live = [this](std::vector<Key>& keys, std::size_t from) {
     std::size_t j = 0;
-    for (Key k : b) {
+    for (std::size_t r = from; r < keys.size(); ++r) {
+      const Key k = keys[r];
       std::uint32_t i = slot_index(k);
       if (states_[i].state == TimerState::scheduled) {
-        b[j++] = k;
+        keys[j++] = k;
       } else {
         states_[i].has_key = false;
         maybe_free(slot(i));
       }
     }
-    b.resize(j);
-  }
-  std::size_t j = 0;
-  for (std::size_t r = run_head_; r < run_.size(); ++r) {
-    const Key k = run_[r];
-    std::uint32_t i = slot_index(k);
-    if (states_[i].state == TimerState::scheduled) {
-      run_[j++] = k;
-    } else {
-      states_[i].has_key = false;
-      maybe_free(slot(i));
-    }
-  }
-  run_.resize(j);
+    keys.resize(j);
+  };
+  for (auto& b : buckets_) keep_live(b, 0);
+  keep_live(run_, run_head_);
   run_head_ = 0;
   dead_ = 0;
 }
