@@ -33,24 +33,28 @@ int highest_bit(Key d) noexcept {
   return hi != 0 ? 127 - std::countl_zero(hi) : 63 - std::countl_zero(static_cast<std::uint64_t>(d));
 }
 
-// MSD radix sort of a[0, n) with tmp[0, n) as scratch. Each level sorts on
-// the 8 bits below the highest bit in which the run's keys differ, so the
-// common prefix (most of the time bits of timers due close together, the
-// high sequence bits) costs nothing. Memory access is sequential apart from
-// the 256-way scatter, where a comparison sort of 100 000 keys that no longer
+// MSD radix sort of src[0, n) with dst[0, n) as scratch; the sorted keys
+// end in dst when `into_dst`, else in src (each level scatters from one
+// buffer into the other, so nothing is copied back). Each level sorts on the
+// 8 bits below the highest bit in which the run's keys differ, so the common
+// prefix (most of the time bits of timers due close together, the high
+// sequence bits) costs nothing. Memory access is sequential apart from the
+// 256-way scatter, where a comparison sort of 100 000 keys that no longer
 // fit in L2 pays a cache miss per comparison.
-void radix_sort(Key* a, Key* tmp, std::size_t n) noexcept {
+void radix_sort(Key* src, Key* dst, std::size_t n, bool into_dst) noexcept {
   constexpr std::size_t small = 32;
-  if (n <= small) {
-    insertion_sort(a, n);
+  Key diff = 0;
+  if (n > small) {
+    for (std::size_t i = 1; i < n; ++i) diff |= src[i] ^ src[0];
+  }
+  if (diff == 0) {  // few keys, or all equal
+    insertion_sort(src, n);
+    if (into_dst) std::copy(src, src + n, dst);
     return;
   }
-  Key diff = 0;
-  for (std::size_t i = 1; i < n; ++i) diff |= a[i] ^ a[0];
-  if (diff == 0) return;  // all equal
   const int shift = std::max(highest_bit(diff) - 7, 0);
   std::uint32_t count[256] = {};
-  for (std::size_t i = 0; i < n; ++i) ++count[static_cast<std::uint8_t>(a[i] >> shift)];
+  for (std::size_t i = 0; i < n; ++i) ++count[static_cast<std::uint8_t>(src[i] >> shift)];
   std::uint32_t start[256];
   std::uint32_t sum = 0;
   for (int d = 0; d < 256; ++d) {
@@ -59,13 +63,19 @@ void radix_sort(Key* a, Key* tmp, std::size_t n) noexcept {
   }
   std::uint32_t next[256];
   std::copy(start, start + 256, next);
-  for (std::size_t i = 0; i < n; ++i) tmp[next[static_cast<std::uint8_t>(a[i] >> shift)]++] = a[i];
-  std::copy(tmp, tmp + n, a);
-  if (shift == 0) return;
+  for (std::size_t i = 0; i < n; ++i) dst[next[static_cast<std::uint8_t>(src[i] >> shift)]++] = src[i];
+  // Each digit's keys now sit in dst; they must end where the caller wants them.
   for (int d = 0; d < 256; ++d) {
-    if (count[d] > 1) radix_sort(a + start[d], tmp + start[d], count[d]);
+    const std::uint32_t s = start[d];
+    if (shift == 0 || count[d] == 1) {
+      if (!into_dst) std::copy(dst + s, dst + s + count[d], src + s);
+    } else if (count[d] > 1) {
+      radix_sort(dst + s, src + s, count[d], !into_dst);
+    }
   }
 }
+
+void radix_sort(Key* a, Key* tmp, std::size_t n) noexcept { radix_sort(a, tmp, n, false); }
 }  // namespace
 
 TimerQueue::TimerQueue(Loop& loop, Clock* owner) : loop_(loop), owner_(owner) {}
@@ -487,31 +497,23 @@ void TimerQueue::notify() noexcept {
 }
 
 void TimerQueue::compact() noexcept {
-  for (auto& b : buckets_) {
+  // Keeps the live keys of keys[from, end) at the front; lets go of the dead.
+  auto keep_live = [this](std::vector<Key>& keys, std::size_t from) {
     std::size_t j = 0;
-    for (Key k : b) {
+    for (std::size_t r = from; r < keys.size(); ++r) {
+      const Key k = keys[r];
       std::uint32_t i = slot_index(k);
       if (states_[i].state == TimerState::scheduled) {
-        b[j++] = k;
+        keys[j++] = k;
       } else {
         states_[i].has_key = false;
         maybe_free(slot(i));
       }
     }
-    b.resize(j);
-  }
-  std::size_t j = 0;
-  for (std::size_t r = run_head_; r < run_.size(); ++r) {
-    const Key k = run_[r];
-    std::uint32_t i = slot_index(k);
-    if (states_[i].state == TimerState::scheduled) {
-      run_[j++] = k;
-    } else {
-      states_[i].has_key = false;
-      maybe_free(slot(i));
-    }
-  }
-  run_.resize(j);
+    keys.resize(j);
+  };
+  for (auto& b : buckets_) keep_live(b, 0);
+  keep_live(run_, run_head_);
   run_head_ = 0;
   dead_ = 0;
 }

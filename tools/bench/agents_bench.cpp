@@ -136,10 +136,7 @@ int main(int argc, char** argv) {
       for (auto [name, p] : {std::pair{"sequential", seq}, std::pair{"100 in flight", pipe}}) {
         Medians m = alternate(
             rounds,
-            [&] {
-              return with_server([f](const auto& ready) { raw_serve(f, Payload::rpc_add, ready); },
-                                 [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
-            },
+            [&] { return raw_rate(f, Payload::rpc_add, p); },
             [&] {
               return with_server([f](const auto& ready) { serve_agents(f, ready); }, [f, p](int port) {
                 Loop loop;

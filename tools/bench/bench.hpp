@@ -43,6 +43,9 @@ void raw_serve(Format codec, Payload payload, const std::function<void(int)>& re
 /// checks every reply (a RESULT with the expected value) and throws otherwise.
 double raw_client(Format codec, Payload payload, int port, Pattern p);
 
+/// Requests per second of the raw client against the ideal server (one run, server forked).
+double raw_rate(Format codec, Payload payload, Pattern p);
+
 /// RPC add(1, 2) through uvmas rpc connections, optionally over TLS (test certificates).
 void rpc_serve(Format codec, bool tls, const std::function<void(int)>& ready);
 double rpc_client(Format codec, bool tls, int port, Pattern p);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <tuple>
@@ -33,32 +34,34 @@ void print_ratio(const char* what, const char* base_name, double base, double ou
   std::fflush(stdout);
 }
 
+// One ratio line per codec and pattern: `base` and `ours` give a rate for a codec and pattern.
+void compare_rows(const char* layer, const char* base_name, int rounds, const std::vector<Row>& rows,
+                  const std::function<double(Format, Pattern)>& base,
+                  const std::function<double(Format, Pattern)>& ours) {
+  for (Format f : {Format::json, Format::msgpack}) {
+    for (const Row& row : rows) {
+      Medians m = alternate(
+          rounds, [&] { return base(f, row.pattern); }, [&] { return ours(f, row.pattern); });
+      char what[64], target[16];
+      std::snprintf(what, sizeof what, "%s %-8s %s", layer, std::string(to_string(f)).c_str(), row.name);
+      std::snprintf(target, sizeof target, ">= %.2fx", row.target);
+      print_ratio(what, base_name, m.base, m.ours, target);
+    }
+  }
+}
+
 // `uvmas serve` (the CLI, as users run it) against the ideal libuv server,
 // both driven by the same raw client: add(1, 2) round trips.
 void serve_figures(int rounds, const std::vector<Row>& rows) {
   const std::string uvmas = uvmas_program();
   std::printf("uvmas serve vs the ideal libuv server, add(1, 2), TCP loopback, same client (median of %d alternating runs)\n",
               rounds);
-  for (Format f : {Format::json, Format::msgpack}) {
-    const std::string codec(to_string(f));
-    for (const Row& row : rows) {
-      Pattern p = row.pattern;
-      Medians m = alternate(
-          rounds,
-          [&] {
-            return with_server([f](const auto& ready) { raw_serve(f, Payload::rpc_add, ready); },
-                               [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
-          },
-          [&] {
-            return with_program({uvmas, "serve", "tcp://127.0.0.1:0", "--codec", codec},
-                                [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
-          });
-      char what[64], target[16];
-      std::snprintf(what, sizeof what, "serve %-8s %s", codec.c_str(), row.name);
-      std::snprintf(target, sizeof target, ">= %.2fx", row.target);
-      print_ratio(what, "ideal", m.base, m.ours, target);
-    }
-  }
+  compare_rows(
+      "serve", "ideal", rounds, rows, [](Format f, Pattern p) { return raw_rate(f, Payload::rpc_add, p); },
+      [&uvmas](Format f, Pattern p) {
+        return with_program({uvmas, "serve", "tcp://127.0.0.1:0", "--codec", std::string(to_string(f))},
+                            [f, p](int port) { return raw_client(f, Payload::rpc_add, port, p); });
+      });
 }
 
 // Encode + decode of a small request and its reply, as a channel does per call.
@@ -93,26 +96,12 @@ void blosc_figures(int rounds, std::size_t n) {
 
 void channel_figures(int rounds, const std::vector<Row>& rows) {
   std::printf("\nchannel echo vs the raw libuv ping-pong (uvmas client and server vs raw client and server)\n");
-  for (Format f : {Format::json, Format::msgpack}) {
-    const std::string codec(to_string(f));
-    for (const Row& row : rows) {
-      Pattern p = row.pattern;
-      Medians m = alternate(
-          rounds,
-          [&] {
-            return with_server([f](const auto& ready) { raw_serve(f, Payload::echo, ready); },
-                               [f, p](int port) { return raw_client(f, Payload::echo, port, p); });
-          },
-          [&] {
-            return with_server([f](const auto& ready) { channel_serve(f, ready); },
-                               [f, p](int port) { return channel_client(f, port, p); });
-          });
-      char what[64], target[16];
-      std::snprintf(what, sizeof what, "channel %-8s %s", codec.c_str(), row.name);
-      std::snprintf(target, sizeof target, ">= %.2fx", row.target);
-      print_ratio(what, "raw  ", m.base, m.ours, target);
-    }
-  }
+  compare_rows(
+      "channel", "raw  ", rounds, rows, [](Format f, Pattern p) { return raw_rate(f, Payload::echo, p); },
+      [](Format f, Pattern p) {
+        return with_server([f](const auto& ready) { channel_serve(f, ready); },
+                           [f, p](int port) { return channel_client(f, port, p); });
+      });
 }
 
 void tls_figures(int rounds, const std::vector<Row>& rows) {

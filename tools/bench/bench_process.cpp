@@ -97,6 +97,11 @@ std::string uvmas_program() {
   return self.substr(0, self.rfind('/') + 1) + "uvmas";
 }
 
+double raw_rate(Format codec, Payload payload, Pattern p) {
+  return with_server([codec, payload](const auto& ready) { raw_serve(codec, payload, ready); },
+                     [codec, payload, p](int port) { return raw_client(codec, payload, port, p); });
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
