@@ -60,17 +60,14 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/uvmasConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/uvmasConfig.cmake ${PROJECT_BINARY_DIR}/uvmasConfigVersion.cmake
   cmake/uvmasDependencies.cmake DESTINATION ${uvmas_cmake_dir})
 
-# uvmas.pc. Relocatable (relative to the .pc file) unless installed into /usr.
+# uvmas.pc, relocatable: paths are relative to the .pc file, so it is right
+# for any `cmake --install --prefix`.
 # Static libraries need their dependencies on every link line; shared ones
 # carry them (and a user of shared libraries may not have blosc's or
 # mbedTLS's development files, so they are not even named).
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  set(uvmas_pc_prefix /usr)
-else()
-  file(RELATIVE_PATH up /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
-  string(REGEX REPLACE "/$" "" up "${up}")
-  set(uvmas_pc_prefix "\${pcfiledir}/${up}")
-endif()
+file(RELATIVE_PATH up /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
+string(REGEX REPLACE "/$" "" up "${up}")
+set(uvmas_pc_prefix "\${pcfiledir}/${up}")
 # Link order: a library before the ones it uses.
 set(uvmas_link_order sim framework transports clocks codecs core)
 foreach(room ${uvmas_rooms})

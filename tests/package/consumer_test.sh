@@ -39,7 +39,8 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work
 for f in include/uvmas/version.hpp include/uvmas/framework/container.hpp bin/uvmas bin/uvmas-mosaik-roles; do
   [ -e "$prefix/$f" ] || fail "$f was not installed"
 done
-"$prefix/bin/uvmas" --version | grep -qx "uvmas [0-9.]*" || fail "uvmas --version: $("$prefix/bin/uvmas" --version 2>&1)"
+version="$("$prefix/bin/uvmas" --version 2>&1)" || fail "uvmas --version exited with status $?: $version"
+[[ "$version" =~ ^uvmas\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "uvmas --version printed: $version"
 
 step "find_package(uvmas) from an outside project"
 mkdir -p "$work/app"

@@ -44,7 +44,8 @@ enum class SimulatorType { time_based, event_based, hybrid };
 const char* to_string(SimulatorType type) noexcept;
 
 /// One model of the meta. Optional lists left empty are not sent, so mosaik
-/// infers them from the simulator type (MOSAIK.md §3.1).
+/// infers them from the simulator type (time-based: inputs non-trigger and
+/// outputs persistent; event-based: inputs trigger, outputs non-persistent).
 struct ModelMeta {
   /// May the scenario create entities of this model directly?
   bool is_public = true;
