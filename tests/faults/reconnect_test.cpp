@@ -60,60 +60,60 @@ Task<bool> until_sleeping(Loop* loop, ExternalClock* clock) {
   co_return clock->next_deadline().has_value();
 }
 
-TEST(Reconnect, ALostConnectionIsMadeAgainAfterTheBackOffOnTheExternalClock) {
+// Container `a` (reconnecting, on an ExternalClock) calls an agent of `b`,
+// then `b` goes away and `a` calls again: the call waits in its re-connection.
+struct LostPeer {
   Loop loop;
-  ExternalClock clock(loop, 0);
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", reconnecting(clock, 3));
-  auto b = std::make_unique<std::unique_ptr<Container>>(Container::create(loop, "tcp://127.0.0.1:0"));
-  (*b)->spawn<Counter>();
-  const std::string base = (*b)->base_url();
-  auto scenario = [](Loop* l, ExternalClock* c, Container* a, std::unique_ptr<Container>* b, std::string base) -> Task<> {
-    AgentProxy peer = co_await a->connect(base + "0");
+  ExternalClock clock{loop, 0};
+  std::unique_ptr<Container> a = Container::create(loop, "tcp://127.0.0.1:0", reconnecting(clock, 3));
+  std::unique_ptr<Container> b = Container::create(loop, "tcp://127.0.0.1:0");
+  std::string base = b->base_url();
+  Outcome out;
+  Event done{loop};
+
+  LostPeer() { b->spawn<Counter>(); }
+  ~LostPeer() { loop.run(a->shutdown()); }
+
+  static Task<> lose(LostPeer* self) {
+    AgentProxy peer = co_await self->a->connect(self->base + "0");
     EXPECT_EQ(co_await peer.call<std::string>("ping"), "pong");
-    b->reset();  // the peer goes away
-    Outcome out;
-    Event done(*l);
-    l->spawn(ping_into(peer, &out, &done));
+    self->b.reset();  // the peer goes away
+    self->loop.spawn(ping_into(peer, &self->out, &self->done));
+  }
+};
+
+TEST(Reconnect, ALostConnectionIsMadeAgainAfterTheBackOffOnTheExternalClock) {
+  LostPeer t;
+  auto scenario = [](LostPeer* t) -> Task<> {
+    co_await LostPeer::lose(t);
     // The first attempt is refused; the second waits 1 s of the container's clock.
-    EXPECT_TRUE(co_await until_sleeping(l, c));
-    EXPECT_EQ(*c->next_deadline(), 1.0);
-    auto back = Container::create(*l, base.substr(0, base.size() - 1));  // the peer is back
+    EXPECT_TRUE(co_await until_sleeping(&t->loop, &t->clock));
+    EXPECT_EQ(*t->clock.next_deadline(), 1.0);
+    auto back = Container::create(t->loop, t->base.substr(0, t->base.size() - 1));  // the peer is back
     back->spawn<Counter>();
-    for (int i = 0; i < 100; ++i) co_await l->yield();
-    EXPECT_FALSE(done.is_set());  // still waiting for the clock
-    c->set_time(1);
-    co_await done.wait();
-    EXPECT_EQ(out.value, "pong") << out.error;
+    for (int i = 0; i < 100; ++i) co_await t->loop.yield();
+    EXPECT_FALSE(t->done.is_set());  // still waiting for the clock
+    t->clock.set_time(1);
+    co_await t->done.wait();
+    EXPECT_EQ(t->out.value, "pong") << t->out.error;
     co_await back->shutdown();
   };
-  loop.run(scenario(&loop, &clock, a.get(), b.get(), base));
-  loop.run(a->shutdown());
+  t.loop.run(scenario(&t));
 }
 
 TEST(Reconnect, TriesAreBoundedAndTheErrorSaysSo) {
-  Loop loop;
-  ExternalClock clock(loop, 0);
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", reconnecting(clock, 3));
-  auto b = std::make_unique<std::unique_ptr<Container>>(Container::create(loop, "tcp://127.0.0.1:0"));
-  (*b)->spawn<Counter>();
-  const std::string base = (*b)->base_url();
-  auto scenario = [](Loop* l, ExternalClock* c, Container* a, std::unique_ptr<Container>* b, std::string base) -> Task<> {
-    AgentProxy peer = co_await a->connect(base + "0");
-    EXPECT_EQ(co_await peer.call<std::string>("ping"), "pong");
-    b->reset();
-    Outcome out;
-    Event done(*l);
-    l->spawn(ping_into(peer, &out, &done));
-    EXPECT_TRUE(co_await until_sleeping(l, c));
-    c->set_time(1);  // second attempt, refused; then 2 s more
-    EXPECT_TRUE(co_await until_sleeping(l, c));
-    EXPECT_EQ(*c->next_deadline(), 3.0);
-    c->set_time(3);  // third and last attempt
-    co_await done.wait();
-    EXPECT_NE(out.error.find("after 3 tries"), std::string::npos) << out.error;
+  LostPeer t;
+  auto scenario = [](LostPeer* t) -> Task<> {
+    co_await LostPeer::lose(t);
+    EXPECT_TRUE(co_await until_sleeping(&t->loop, &t->clock));
+    t->clock.set_time(1);  // second attempt, refused; then 2 s more
+    EXPECT_TRUE(co_await until_sleeping(&t->loop, &t->clock));
+    EXPECT_EQ(*t->clock.next_deadline(), 3.0);
+    t->clock.set_time(3);  // third and last attempt
+    co_await t->done.wait();
+    EXPECT_NE(t->out.error.find("after 3 tries"), std::string::npos) << t->out.error;
   };
-  loop.run(scenario(&loop, &clock, a.get(), b.get(), base));
-  loop.run(a->shutdown());
+  t.loop.run(scenario(&t));
 }
 
 TEST(Reconnect, ACallInFlightWhenTheConnectionDropsFailsAndIsNeverRepeated) {
