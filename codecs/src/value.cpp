@@ -99,19 +99,21 @@ bool maps_equal_unordered(const Map& a, const Map& b) noexcept {
     return true;
   }
   if (a.size() <= 16) {
-    for (const auto& [k, v] : a) {
+    for (const auto& entry : a) {
+      const Value& k = entry.first;  // not a structured binding: clang 14 cannot capture those
       auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == k; });
-      if (it == b.end() || !(it->second == v)) return false;
+      if (it == b.end() || !(it->second == entry.second)) return false;
     }
     return true;
   }
   std::unordered_multimap<std::size_t, const std::pair<Value, Value>*> index;
   index.reserve(b.size());
   for (const auto& p : b) index.emplace(detail::hash_value(p.first), &p);
-  for (const auto& [k, v] : a) {
+  for (const auto& entry : a) {
+    const Value& k = entry.first;
     auto [lo, hi] = index.equal_range(detail::hash_value(k));
     auto it = std::find_if(lo, hi, [&](const auto& e) { return e.second->first == k; });
-    if (it == hi || !(it->second->second == v)) return false;
+    if (it == hi || !(it->second->second == entry.second)) return false;
   }
   return true;
 }

@@ -164,6 +164,7 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   channel_options_.max_requests_in_progress = options.max_requests_in_progress;
   channel_options_.max_queued_bytes = options.max_queued_bytes;
   channel_options_.call_timeout = options.call_timeout;
+  reconnect_ = options.reconnect;
   channel_options_.clock = clock_;
 
   root_.expose(
@@ -236,6 +237,56 @@ Task<Value> Container::dispatch_agent(const rpc::CallContext& ctx, const std::st
 
 Task<AgentProxy> Container::connect(std::string_view url) { return connect_to(this, std::string(url)); }
 
+class Container::Reconnecting final : public detail::ProxySource {
+ public:
+  Reconnecting(Container* c, std::string key, std::string aid, std::string url, rpc::Proxy first)
+      : container_(c->self_),
+        policy_(c->reconnect_),
+        key_(std::move(key)),
+        aid_(std::move(aid)),
+        url_(std::move(url)),
+        current_(std::move(first)) {}
+
+  Task<rpc::Proxy> proxy() override {
+    if (current_.connected()) co_return current_;
+    double delay = policy_.backoff;
+    std::string last_error;
+    for (int attempt = 0; attempt < policy_.tries; ++attempt) {
+      Container* c = live();
+      if (attempt > 0) {
+        co_await c->clock().sleep(delay);
+        delay = std::min(delay * 2, policy_.max_backoff);
+        c = live();
+      }
+      bool connected = false;
+      try {
+        rpc::Connection con = co_await Container::connection_to(c, key_);
+        current_ = con.remote()["agents"][aid_];
+        connected = true;
+      } catch (const ConnectionError& e) {
+        last_error = e.what();
+      }
+      if (connected) co_return current_;
+    }
+    throw ConnectionError("cannot reconnect to " + url_ + " after " + std::to_string(policy_.tries) +
+                          (policy_.tries == 1 ? " try: " : " tries: ") + last_error);
+  }
+
+ private:
+  Container* live() const {
+    auto c = container_.lock();
+    if (!c || (*c)->shut_down_) throw ConnectionError("cannot reconnect to " + url_ + ": the container is shut down");
+    return *c;
+  }
+
+  std::weak_ptr<Container*> container_;
+  ReconnectPolicy policy_;
+  std::string key_;
+  std::string aid_;
+  std::string url_;
+  rpc::Proxy current_;
+};
+
 namespace {
 // Marks a connection attempt that ended without a connection (failed or the
 // opening task was cancelled) so that tasks waiting for it go on.
@@ -304,7 +355,12 @@ Task<AgentProxy> Container::connect_to(Container* self, std::string url) {
     class_name = name.is_string() ? name.as_string() : "Agent";
     if (out) out->validated.emplace(u.aid, class_name);
   }
-  co_return AgentProxy(con.remote()["agents"][u.aid], class_name, url);
+  rpc::Proxy proxy = con.remote()["agents"][u.aid];
+  if (self->reconnect_.tries > 0) {
+    auto source = std::make_shared<Reconnecting>(self, u.container, u.aid, url, proxy);
+    co_return AgentProxy(std::move(proxy), std::move(class_name), std::move(url), std::move(source));
+  }
+  co_return AgentProxy(std::move(proxy), std::move(class_name), std::move(url));
 }
 
 Task<> Container::shutdown() {

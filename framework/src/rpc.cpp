@@ -214,6 +214,13 @@ Task<Value> Proxy::call_value(std::string_view name, Array args, Map kwargs) con
   return send_call(state_, Value(std::move(content)), timeout, std::move(path));
 }
 
+bool Proxy::connected() const {
+  if (!state_) return false;
+  if (!state_->channel) return state_->root != nullptr;
+  Channel ch = state_->channel;
+  return ch.alive();
+}
+
 Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
   if (!v.is_extension() || v.as_extension().type != proxy_type || !v.as_extension().data.is_string())
     throw TypeError("expected a service reference, got " + std::string(v.kind_name()));

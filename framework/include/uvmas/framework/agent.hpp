@@ -163,27 +163,48 @@ class Agent {
 
 /// A proxy to a (possibly remote) agent, as returned by `Container::connect`:
 /// `co_await proxy.call<int>("service", 42)`. Prints `ClassNameProxy('<url>')`.
+namespace detail {
+/// Where a re-connecting agent proxy gets the rpc proxy to call through
+/// (the container implements it with its ReconnectPolicy).
+class ProxySource {
+ public:
+  virtual ~ProxySource() = default;
+  /// The current proxy while its connection is alive, else one over a new
+  /// connection; throws ConnectionError when the policy's tries are used up.
+  virtual Task<rpc::Proxy> proxy() = 0;
+};
+}  // namespace detail
+
 class AgentProxy {
  public:
   AgentProxy() = default;
   AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url)
       : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)) {}
+  /// A proxy whose calls first re-connect through `source` when the connection was lost.
+  AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url, std::shared_ptr<detail::ProxySource> source)
+      : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)), source_(std::move(source)) {}
 
   /// Calls the agent's exposed function `name(args...)`, converting the result
-  /// to R. Throws RemoteException, ConnectionError, SerializationError.
+  /// to R. Throws RemoteException, ConnectionError, SerializationError,
+  /// TimeoutError. With a reconnect policy, a connection found lost before
+  /// the call is sent is made again first; a call already sent is never repeated.
   template <class R = Value, class... A>
   Task<R> call(std::string_view name, const A&... args) const {
-    return proxy_.call<R>(name, args...);
+    if (!source_) return proxy_.call<R>(name, args...);
+    return call_kw<R>(name, rpc::Proxy::arguments(args...), Map{});
   }
   /// Calls `name(args..., **kwargs)`.
   template <class R = Value>
   Task<R> call_kw(std::string_view name, Array args, Map kwargs) const {
-    return proxy_.call_kw<R>(name, std::move(args), std::move(kwargs));
+    if (!source_) return proxy_.call_kw<R>(name, std::move(args), std::move(kwargs));
+    return reconnecting_call<R>(source_, std::string(name), std::move(args), std::move(kwargs), proxy_.timeout());
   }
 
   /// A copy whose calls fail with TimeoutError after `seconds` of the
   /// container's clock without a reply (0: the container's call_timeout).
-  AgentProxy with_timeout(double seconds) const { return AgentProxy(proxy_.with_timeout(seconds), class_name_, url_); }
+  AgentProxy with_timeout(double seconds) const {
+    return AgentProxy(proxy_.with_timeout(seconds), class_name_, url_, source_);
+  }
 
   /// The underlying RPC proxy (path `agents/<id>`).
   const rpc::Proxy& proxy() const noexcept { return proxy_; }
@@ -198,9 +219,18 @@ class AgentProxy {
   }
 
  private:
+  template <class R>
+  static Task<R> reconnecting_call(std::shared_ptr<detail::ProxySource> source, std::string name, Array args,
+                                   Map kwargs, double timeout) {
+    rpc::Proxy p = co_await source->proxy();
+    if (timeout > 0) p = p.with_timeout(timeout);
+    co_return co_await p.call_kw<R>(name, std::move(args), std::move(kwargs));
+  }
+
   rpc::Proxy proxy_;
   std::string class_name_;
   std::string url_;
+  std::shared_ptr<detail::ProxySource> source_;
 };
 
 }  // namespace uvmas

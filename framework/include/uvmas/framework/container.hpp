@@ -29,6 +29,18 @@
 
 namespace uvmas {
 
+/// Opt-in re-connection of the agent proxies connect() returns. A call that
+/// finds its connection lost (and not yet sent) connects again first: up to
+/// `tries` attempts, waiting `backoff` seconds of the container's clock after
+/// a failed one, doubling up to `max_backoff`. A call in flight when the
+/// connection dropped is never repeated: it fails with ConnectionError.
+struct ReconnectPolicy {
+  /// Connection attempts per call (0: no re-connection, aiomas's behaviour).
+  int tries = 0;
+  double backoff = 0.5;
+  double max_backoff = 10;
+};
+
 /// Settings of a container; they apply to its server and to every outgoing connection.
 struct ContainerOptions {
   /// The codec (both sides must agree).
@@ -49,6 +61,8 @@ struct ContainerOptions {
   /// in seconds of the container's clock; 0: none. A call can carry its own
   /// (AgentProxy::with_timeout). On expiry the call fails with TimeoutError.
   double call_timeout = 0;
+  /// Re-connection of agent proxies (off by default).
+  ReconnectPolicy reconnect;
   /// Per connection: incoming requests in progress at once (see ChannelOptions).
   std::size_t max_requests_in_progress = default_max_requests_in_progress;
   /// Per connection: bytes queued for sending before it takes no new request (see ChannelOptions).
@@ -151,6 +165,8 @@ class Container {
  public:
   /// (Internal) one cached outgoing connection.
   struct Outgoing;
+  /// (Internal) the ProxySource of re-connecting agent proxies.
+  class Reconnecting;
 
  private:
   std::size_t register_agent(Agent* agent);
@@ -177,6 +193,9 @@ class Container {
   std::map<std::string, std::shared_ptr<Outgoing>, std::less<>> outgoing_;
   TaskGroup tasks_;
   bool shut_down_ = false;
+  ReconnectPolicy reconnect_;
+  // Re-connecting proxies may outlive the container: they hold this weakly.
+  std::shared_ptr<Container*> self_ = std::make_shared<Container*>(this);
 };
 
 }  // namespace uvmas

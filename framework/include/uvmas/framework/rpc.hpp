@@ -81,11 +81,19 @@ class Proxy {
   /// or a Router (sent as a service reference).
   template <class R = Value, class... A>
   Task<R> call(std::string_view name, const A&... args) const {
+    return convert_result<R>(state_, call_value(name, arguments(args...), Map{}));
+  }
+  /// The positional arguments call() sends for `args...`.
+  template <class... A>
+  static Array arguments(const A&... args) {
     Array a;
     a.reserve(sizeof...(A));
     (a.push_back(to_arg(args)), ...);
-    return convert_result<R>(state_, call_value(name, std::move(a), Map{}));
+    return a;
   }
+  /// True while the connection is open and its peer is not known to be gone
+  /// (see Channel::alive(); an in-process connection until closed).
+  bool connected() const;
   /// Calls `name(args..., **kwargs)`; `args` is given as an Array.
   template <class R = Value>
   Task<R> call_kw(std::string_view name, Array args, Map kwargs) const {
