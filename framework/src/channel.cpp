@@ -1,6 +1,7 @@
 #include "uvmas/framework/channel.hpp"
 
 #include "channel_core.hpp"
+#include "uvmas/codecs/datetime.hpp"
 #include "uvmas/codecs/error.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
@@ -374,7 +375,10 @@ void Channel::on_close(std::function<void(std::string_view)> callback) {
 
 Codec make_codec(const ChannelOptions& options) {
   std::shared_ptr<Serializers> serializers = std::make_shared<Serializers>();
-  for (const auto& name : options.extra_serializers) serializers->add(name);
+  // aiomas's own types carry a text (a date, a proxy's router path); checking
+  // that turns a peer with other extra serializers into a clear decode error.
+  for (const auto& name : options.extra_serializers)
+    serializers->add(name, name == datetime_type_name || name == "proxy");
   CodecOptions codec_options;
   codec_options.max_depth = options.max_depth;
   return Codec(options.codec, std::move(serializers), codec_options);

@@ -174,3 +174,18 @@ TEST(Examples, CliScriptPrintsWhatTheCliGuideShows) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, CustomTypesTravelAndAForgottenRegistrationIsNamed) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-custom_types");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("mirrored: (2, 1)\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("log: undecodable frame: invalid JSON: __type__ typeid 1 is 'proxy' here, whose data is a "
+                       "text, but got {'x': 1.0, 'y': 2.0}; this side registers 0 datetime, 1 proxy"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("call failed: connection to ('127.0.0.1', "), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -36,6 +36,13 @@ struct ContainerOptions {
   /// Extension type names after the date (aiomas's extra_serializers): typeid 0
   /// is always the date ("datetime"), these get 1..m, agent references m+1.
   std::vector<std::string> extra_serializers;
+  /// Registers the custom type T (see <uvmas/codecs/serializable.hpp>) as the
+  /// next extra serializer: its name is written once, in its ValueTraits.
+  template <SerializableType T>
+  ContainerOptions& add_serializer() {
+    extra_serializers.push_back(serializer_name<T>());
+    return *this;
+  }
   /// A clock to use (not owned; must outlive the container). Without one the
   /// container owns a WallClock, or an ExternalClock if `external_clock`.
   Clock* clock = nullptr;
