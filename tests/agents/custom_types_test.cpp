@@ -3,6 +3,8 @@
 // frame with an error naming the typeid and its own types (instead of taking
 // the value for an agent reference), and goes on serving everyone else.
 
+#include "support/point_type.hpp"
+
 #include <uvmas/codecs/serializable.hpp>
 #include <uvmas/core/error.hpp>
 #include <uvmas/core/log.hpp>
@@ -13,24 +15,10 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-struct Point {
-  double x = 0;
-  double y = 0;
-};
-
-}  // namespace
-
-template <>
-struct uvmas::ValueTraits<Point> : uvmas::Serializable<Point> {
-  static constexpr std::string_view type_name = "Point";
-  static Value to_data(const Point& p) { return Value::map({{"x", p.x}, {"y", p.y}}); }
-  static Point from_data(const Value& v) { return {v.at("x").as<double>(), v.at("y").as<double>()}; }
-};
-
 namespace uvmas {
 namespace {
+
+using test::Point;
 
 class Geometry : public Agent {
  public:

@@ -2,6 +2,8 @@
 // with other registrations gets: an id this side lacks, or data of the wrong
 // shape for an id whose data is always a text.
 
+#include "support/point_type.hpp"
+
 #include <uvmas/codecs/codec.hpp>
 #include <uvmas/codecs/serializable.hpp>
 
@@ -10,24 +12,10 @@
 #include <memory>
 #include <string>
 
-namespace {
-
-struct Point {
-  double x = 0;
-  double y = 0;
-};
-
-}  // namespace
-
-template <>
-struct uvmas::ValueTraits<Point> : uvmas::Serializable<Point> {
-  static constexpr std::string_view type_name = "Point";
-  static Value to_data(const Point& p) { return Value::map({{"x", p.x}, {"y", p.y}}); }
-  static Point from_data(const Value& v) { return {v.at("x").as<double>(), v.at("y").as<double>()}; }
-};
-
 namespace uvmas {
 namespace {
+
+using test::Point;
 
 std::string decode_error(const Codec& codec, std::string_view payload) {
   try {
