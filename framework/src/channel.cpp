@@ -259,6 +259,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   }
   closed_ = true;
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
+  if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + peer_ + " closed: " + reason_);
   if (graceful) {
     stream_->close_gracefully();
   } else {
@@ -387,6 +388,7 @@ Codec make_codec(const ChannelOptions& options) {
 Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
   auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options.max_frame_size);
   core->start();
+  if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + core->peer_name() + " opened");
   return Channel(core);
 }
 

@@ -93,6 +93,7 @@ class Container {
     auto agent = std::make_unique<T>(*this, std::forward<Args>(args)...);
     T& ref = *agent;
     owned_.push_back(std::move(agent));
+    note_spawned(ref);
     return ref;
   }
 
@@ -153,6 +154,8 @@ class Container {
 
  private:
   std::size_t register_agent(Agent* agent);
+  /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
+  void note_spawned(const Agent& agent) const;
   void unregister_agent(std::size_t index) noexcept;
   Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
                              const Array& args, const Map& kwargs);
