@@ -170,6 +170,15 @@ TEST(Examples, CliScriptPrintsWhatTheCliGuideShows) {
       << r.out;
   EXPECT_NE(r.out.find("nobody.sock]: no such file or directory (ENOENT)\nexit status 2\n"), std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("exit status 2\n3\n\"[1, 2\"\nuvmas call: argument '[1, 2' looks like JSON but does not "
+                       "parse"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("use --raw to send it as text\nexit status 64\n"
+                       "uvmas call: no answer: timed out after 0.5 s\nexit status 2\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("service.sock opened\n7\nuvmas: debug: connection to "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"bye\"\n"), std::string::npos) << r.out;
 }
 
