@@ -29,9 +29,22 @@ Serializers::Serializers(std::initializer_list<std::string> types) {
   for (const auto& t : types) add(t);
 }
 
-void Serializers::add(std::string type) {
+void Serializers::add(std::string type) { add(std::move(type), false); }
+
+void Serializers::add(std::string type, bool text_data) {
   if (id_of(type)) throw std::invalid_argument("serializer type '" + type + "' is already registered");
   types_.push_back(std::move(type));
+  text_.push_back(text_data);
+}
+
+std::string Serializers::describe() const {
+  if (types_.empty()) return "none";
+  std::string out;
+  for (std::size_t i = 0; i < types_.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(i) + " " + types_[i];
+  }
+  return out;
 }
 
 std::optional<std::uint32_t> Serializers::id_of(std::string_view type) const noexcept {
@@ -173,8 +186,18 @@ bool ValueBuilder::end_map() {
       Array& a = v.as_array();
       if (!a[0].is_int() || a[0].is_big_uint() || a[0].as_int() < 0 || a[0].as_int() > INT32_MAX)
         return fail("__type__ typeid must be a non-negative int, got " + to_repr(a[0]));
-      const std::string* type = serializers_->type_of(static_cast<std::uint32_t>(a[0].as_int()));
-      if (!type) return fail("unknown __type__ typeid " + std::to_string(a[0].as_int()));
+      // Only the number travels: a peer that registers other types than we do
+      // shows up as an id we lack, or as data of the wrong shape for the id.
+      const auto id = static_cast<std::uint32_t>(a[0].as_int());
+      const std::string* type = serializers_->type_of(id);
+      auto mismatch = [&](std::string what) {
+        return fail(std::move(what) + "; this side registers " + serializers_->describe() +
+                    " (both sides must register the same serializers in the same order)");
+      };
+      if (!type) return mismatch("unknown __type__ typeid " + std::to_string(id));
+      if (serializers_->text_data(id) && !a[1].is_string())
+        return mismatch("__type__ typeid " + std::to_string(id) + " is '" + *type +
+                        "' here, whose data is a text, but got " + to_repr(a[1]));
       return add(Value::extension(*type, std::move(a[1])));
     }
   }

@@ -26,7 +26,10 @@ void throw_too_deep(std::size_t max_depth) {
 std::uint32_t extension_typeid(const Extension& e, const Serializers* s) {
   if (!s) throw SerializationError("cannot encode extension type '" + e.type + "' with a raw codec (no serializers)");
   auto id = s->id_of(e.type);
-  if (!id) throw SerializationError("extension type '" + e.type + "' is not registered with this codec");
+  if (!id) {
+    throw SerializationError("extension type '" + e.type + "' is not registered with this codec (it registers " +
+                             s->describe() + ")");
+  }
   return *id;
 }
 

@@ -32,5 +32,16 @@ uvmas call "$addr" add 1 x || echo "exit status $?"
 uvmas call "ipc://[$dir/nobody.sock]" add 1 2 || echo "exit status $?"
 # [end:errors]
 
+# [snippet:options]
+uvmas call "$addr" add --kw b=2 1
+uvmas call "$addr" echo --raw '[1, 2'
+uvmas call "$addr" echo '[1, 2' || echo "exit status $?"
+uvmas call "$addr" sleep 30 --timeout 0.5 || echo "exit status $?"
+# [end:options]
+
+# [snippet:debug]
+uvmas call "$addr" add 3 4 --log-level debug
+# [end:debug]
+
 uvmas call "$addr" shutdown
 wait

@@ -3,6 +3,7 @@
 #include "channel_core.hpp"
 #include "uvmas/clocks/timeout.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
+#include "uvmas/codecs/datetime.hpp"
 #include "uvmas/codecs/error.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
@@ -317,6 +318,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   closed_ = true;
   tally_.close();  // frames in flight on this end are lost with it
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
+  if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + peer_ + " closed: " + reason_);
   if (graceful) {
     stream_->close_gracefully();
   } else {
@@ -503,7 +505,10 @@ void Channel::on_close(std::function<void(std::string_view)> callback) {
 
 Codec make_codec(const ChannelOptions& options) {
   std::shared_ptr<Serializers> serializers = std::make_shared<Serializers>();
-  for (const auto& name : options.extra_serializers) serializers->add(name);
+  // aiomas's own types carry a text (a date, a proxy's router path); checking
+  // that turns a peer with other extra serializers into a clear decode error.
+  for (const auto& name : options.extra_serializers)
+    serializers->add(name, name == datetime_type_name || name == "proxy");
   CodecOptions codec_options;
   codec_options.max_depth = options.max_depth;
   return Codec(options.codec, std::move(serializers), codec_options);
@@ -512,6 +517,7 @@ Codec make_codec(const ChannelOptions& options) {
 Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
   auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options);
   core->start();
+  if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + core->peer_name() + " opened");
   return Channel(core);
 }
 

@@ -6,10 +6,13 @@
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/log.hpp"
 
 #include <uv.h>
 
 #include <charconv>
+#include <mutex>
+#include <sstream>
 
 namespace uvmas {
 
@@ -207,6 +210,13 @@ void Container::close_all() noexcept {
 ExternalClock* Container::external_clock() const noexcept { return dynamic_cast<ExternalClock*>(clock_); }
 
 std::size_t Container::incoming_connections() const noexcept { return server_ ? server_->connections() : 0; }
+
+void Container::note_spawned(const Agent& agent) const {
+  if (!log_enabled(LogLevel::debug)) return;
+  std::ostringstream line;
+  line << "agent " << agent << " spawned";
+  log(LogLevel::debug, line.str());
+}
 
 std::size_t Container::register_agent(Agent* agent) {
   agents_.push_back(agent);

@@ -517,6 +517,10 @@ Task<Value> Session::step(Session* self, Array args) {
     throw ValueError("time-based simulator has no next step after " + std::to_string(time) +
                      ": return one from step() or set a clock timer");
   }
+  if (log_enabled(LogLevel::debug)) {
+    log(LogLevel::debug, "mosaik step " + std::to_string(time) + " done, next step " +
+                             (next ? std::to_string(*next) : std::string("none")));
+  }
   co_return next ? Value(*next) : Value();
 }
 

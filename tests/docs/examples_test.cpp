@@ -170,7 +170,31 @@ TEST(Examples, CliScriptPrintsWhatTheCliGuideShows) {
       << r.out;
   EXPECT_NE(r.out.find("nobody.sock]: no such file or directory (ENOENT)\nexit status 2\n"), std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("exit status 2\n3\n\"[1, 2\"\nuvmas call: argument '[1, 2' looks like JSON but does not "
+                       "parse"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("use --raw to send it as text\nexit status 64\n"
+                       "uvmas call: no answer: timed out after 0.5 s\nexit status 2\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("service.sock opened\n7\nuvmas: debug: connection to "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"bye\"\n"), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Examples, CustomTypesTravelAndAForgottenRegistrationIsNamed) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-custom_types");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("mirrored: (2, 1)\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("log: undecodable frame: invalid JSON: __type__ typeid 1 is 'proxy' here, whose data is a "
+                       "text, but got {'x': 1.0, 'y': 2.0}; this side registers 0 datetime, 1 proxy"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("call failed: connection to ('127.0.0.1', "), std::string::npos) << r.out;
 }
 
 }  // namespace

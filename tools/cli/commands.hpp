@@ -11,6 +11,9 @@ namespace uvmas::cli {
 /// The action a parsed sub-command runs; returns the process exit code.
 using Action = std::function<int()>;
 
+/// The exit status of a bad command line (BSD's EX_USAGE), as `uvmas --help` lists.
+inline constexpr int usage_exit_code = 64;
+
 /// Adds `uvmas demo` (the main demonstration). Sets `action` when chosen.
 void add_demo_command(CLI::App& app, Action& action);
 /// Adds `uvmas serve ADDR` (the interop test service). Defined by the rpc room.

@@ -34,15 +34,24 @@ class Serializers {
   Serializers(std::initializer_list<std::string> types);
   /// Registers the next typeid; a duplicate name throws std::invalid_argument.
   void add(std::string type);
+  /// Same, for a type whose data is always a text (a date, a proxy's path):
+  /// other data under its typeid means the peer numbers its types
+  /// differently, and decoding fails saying so.
+  void add(std::string type, bool text_data);
   /// The typeid of `type`, if registered. O(n) (lists are tiny).
   std::optional<std::uint32_t> id_of(std::string_view type) const noexcept;
   /// The type registered under `id`, or nullptr.
   const std::string* type_of(std::uint32_t id) const noexcept;
+  /// True if `id` was registered with `text_data`.
+  bool text_data(std::uint32_t id) const noexcept { return id < text_.size() && text_[id]; }
   /// Number of registered types.
   std::size_t size() const noexcept { return types_.size(); }
+  /// The list for messages: "0 datetime, 1 Point, 2 proxy" ("none" when empty).
+  std::string describe() const;
 
  private:
   std::vector<std::string> types_;
+  std::vector<bool> text_;
 };
 
 /// Limits applied by a codec.

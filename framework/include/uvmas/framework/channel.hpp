@@ -5,6 +5,7 @@
 
 #include <uvmas/clocks/clock.hpp>
 #include <uvmas/codecs/codec.hpp>
+#include <uvmas/codecs/serializable.hpp>
 #include <uvmas/codecs/value.hpp>
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
@@ -34,6 +35,12 @@ struct ChannelOptions {
   Format codec = Format::json;
   /// Extension type names; their typeids follow this order (aiomas's extra_serializers).
   std::vector<std::string> extra_serializers;
+  /// Registers the custom type T (see serializable.hpp) as the next extra serializer.
+  template <SerializableType T>
+  ChannelOptions& add_serializer() {
+    extra_serializers.push_back(serializer_name<T>());
+    return *this;
+  }
   /// Frames whose announced payload is longer are refused and the connection is closed.
   std::size_t max_frame_size = default_max_frame_size;
   /// Decoders refuse values nested deeper than this.

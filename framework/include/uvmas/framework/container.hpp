@@ -48,6 +48,13 @@ struct ContainerOptions {
   /// Extension type names after the date (aiomas's extra_serializers): typeid 0
   /// is always the date ("datetime"), these get 1..m, agent references m+1.
   std::vector<std::string> extra_serializers;
+  /// Registers the custom type T (see <uvmas/codecs/serializable.hpp>) as the
+  /// next extra serializer: its name is written once, in its ValueTraits.
+  template <SerializableType T>
+  ContainerOptions& add_serializer() {
+    extra_serializers.push_back(serializer_name<T>());
+    return *this;
+  }
   /// A clock to use (not owned; must outlive the container). Without one the
   /// container owns a WallClock, or an ExternalClock if `external_clock`.
   Clock* clock = nullptr;
@@ -108,6 +115,7 @@ class Container {
     auto agent = std::make_unique<T>(*this, std::forward<Args>(args)...);
     T& ref = *agent;
     owned_.push_back(std::move(agent));
+    note_spawned(ref);
     return ref;
   }
 
@@ -170,6 +178,8 @@ class Container {
 
  private:
   std::size_t register_agent(Agent* agent);
+  /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
+  void note_spawned(const Agent& agent) const;
   void unregister_agent(std::size_t index) noexcept;
   Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
                              const Array& args, const Map& kwargs);
