@@ -2,7 +2,7 @@
 // rules, MOSAIK.md §3.1), made before the meta leaves, so a mistake shows as
 // one clear message from the simulator instead of a failure inside mosaik.
 
-#include "meta_check.hpp"
+#include <uvmas/sim/mosaik.hpp>
 
 #include <uvmas/core/error.hpp>
 
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace uvmas::sim::detail {
+namespace uvmas::sim {
 
 namespace {
 
@@ -107,4 +107,4 @@ void check_meta(const Meta& meta) {
   }
 }
 
-}  // namespace uvmas::sim::detail
+}  // namespace uvmas::sim

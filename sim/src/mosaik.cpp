@@ -4,8 +4,6 @@
 
 #include "uvmas/sim/mosaik.hpp"
 
-#include "meta_check.hpp"
-
 #include "uvmas/core/wait_list.hpp"
 #include "uvmas/codecs/error.hpp"
 #include "uvmas/core/error.hpp"
@@ -434,7 +432,7 @@ Value Session::init(Array& args, const Map& kwargs) {
       meta.extra_methods.push_back(name);
     }
   }
-  detail::check_meta(meta);
+  check_meta(meta);
   return to_value(meta);
 }
 

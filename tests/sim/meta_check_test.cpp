@@ -104,11 +104,15 @@ TEST(MetaCheck, ReservedNamesAreRefused) {
   EXPECT_EQ(init_outcome(meta),
             "ValueError: invalid meta: model name 'step' is reserved for mosaik's own calls");
   Meta plain = with_model(SimulatorType::time_based, sim::ModelMeta{});
+  plain.extra_methods = {"get_data"};
+  EXPECT_EQ(init_outcome(plain),
+            "ValueError: invalid meta: extra method name 'get_data' is reserved for mosaik's own calls");
+  plain.extra_methods.clear();
   EXPECT_EQ(init_outcome(plain,
                          [](MetaSim& s) {
-                           s.add_extra_method("get_data", [](const Array&, const sim::Params&) { return Value(); });
+                           s.add_extra_method("Model", [](const Array&, const sim::Params&) { return Value(); });
                          }),
-            "ValueError: invalid meta: extra method name 'get_data' is reserved for mosaik's own calls");
+            "ValueError: invalid meta: extra method 'Model' has the name of a model");
 }
 
 TEST(MetaCheck, OnlyApiVersionThreeIsSpoken) {
