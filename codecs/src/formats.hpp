@@ -33,5 +33,8 @@ std::string blosc_decompress(std::string_view payload, std::size_t max_nbytes);
 [[noreturn]] void throw_too_deep(std::size_t max_depth);
 /// The wrapper written for an Extension; SerializationError if not encodable.
 std::uint32_t extension_typeid(const Extension& e, const Serializers* s);
+/// Python's json refusals: bytes anywhere, a map key that is not str, int, float, bool or None.
+[[noreturn]] void throw_bytes_not_json();
+[[noreturn]] void throw_bad_json_key(const Value& key);
 
 }  // namespace uvmas::detail

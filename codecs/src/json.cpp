@@ -33,6 +33,12 @@ std::uint32_t extension_typeid(const Extension& e, const Serializers* s) {
   return *id;
 }
 
+void throw_bytes_not_json() { throw SerializationError("Object of type bytes is not JSON serializable"); }
+
+void throw_bad_json_key(const Value& key) {
+  throw SerializationError("keys must be str, int, float, bool or None, not " + std::string(key.kind_name()));
+}
+
 namespace {
 
 // 0: copy as is; 1: needs an escape (control, quote, backslash, DEL); 2: non-ASCII lead/continuation.
@@ -132,7 +138,7 @@ class JsonWriter {
       case Value::Kind::integer: append_int(out_, v); break;
       case Value::Kind::real: append_float_repr(out_, v.as_double(), true); break;
       case Value::Kind::string: append_json_string(out_, v.as_string()); break;
-      case Value::Kind::bytes: throw SerializationError("Object of type bytes is not JSON serializable");
+      case Value::Kind::bytes: throw_bytes_not_json();
       case Value::Kind::array: {
         if (depth >= max_depth_) throw_too_deep(max_depth_);
         out_ += '[';
@@ -192,8 +198,7 @@ class JsonWriter {
         return;
       case Value::Kind::boolean: out_ += k.as_bool() ? "\"true\"" : "\"false\""; return;
       case Value::Kind::null: out_ += "\"null\""; return;
-      default:
-        throw SerializationError("keys must be str, int, float, bool or None, not " + std::string(k.kind_name()));
+      default: throw_bad_json_key(k);
     }
   }
 

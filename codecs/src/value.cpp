@@ -282,13 +282,10 @@ void throw_expected(std::string_view what, const Value& got) {
 }
 
 std::int64_t integer_from(const Value& v, std::int64_t lo, std::int64_t hi, std::string_view type) {
+  // Python's operator.index(): ints and bools are integers, floats never (not even 2.0).
   std::int64_t x = 0;
-  if (v.is_int() && !v.is_big_uint()) {
+  if ((v.is_int() && !v.is_big_uint()) || v.is_bool()) {
     x = v.as_int();
-  } else if (v.is_real() && std::trunc(v.as_double()) == v.as_double() && v.as_double() >= -0x1p63 &&
-             v.as_double() < 0x1p63) {
-    // An exactly integral float converts (capnp DynamicValue rules); 2.5 does not.
-    x = static_cast<std::int64_t>(v.as_double());
   } else if (!v.is_int()) {
     throw_expected("int", v);
   } else {
@@ -307,14 +304,9 @@ std::uint64_t unsigned_from(const Value& v, std::uint64_t hi, std::string_view t
   bool ok = true;
   if (v.is_big_uint()) {
     x = v.as_uint();
-  } else if (v.is_int()) {
+  } else if (v.is_int() || v.is_bool()) {
     ok = v.as_int() >= 0;
     x = static_cast<std::uint64_t>(v.as_int());
-  } else if (v.is_real() && std::trunc(v.as_double()) == v.as_double() && v.as_double() >= 0 &&
-             v.as_double() < 0x1p64) {
-    x = static_cast<std::uint64_t>(v.as_double());
-  } else if (v.is_real()) {
-    ok = false;
   } else {
     throw_expected("int", v);
   }

@@ -56,17 +56,14 @@ int main() {
 
   // [snippet:conversions]
   uvmas::Value three = 3.0;  // a float, e.g. 3.0 sent by a Python peer
-  std::cout << "as<int>(): " << three.as<int>() << "\n";  // an exactly integral float converts
   try {
-    three.as_int();  // the raw accessor wants the int kind
+    three.as<int>();  // as Python's operator.index(): a float is never an int
   } catch (const uvmas::ConversionError& e) {
-    std::cout << "as_int(): " << e.what() << "\n";
+    std::cout << "as<int>() of 3.0: " << e.what() << "\n";
   }
-  try {
-    uvmas::Value(2.5).as<int>();
-  } catch (const uvmas::ConversionError& e) {
-    std::cout << "as<int>() of 2.5: " << e.what() << "\n";
-  }
+  std::cout << "as<double>() of 3.0: " << three.as<double>() << "\n";
+  std::cout << "as<int>() of true: " << uvmas::Value(true).as<int>() << "\n";  // a bool is an int
+  std::cout << "as_int() of 7: " << uvmas::Value(7).as_int() << "\n";
   // [end:conversions]
   return 0;
 }

@@ -10,9 +10,11 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 
 namespace uvmas {
 
@@ -148,11 +150,16 @@ std::unique_ptr<Container> Container::create(std::string_view address) {
 Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
+  bool clock_settings = options.init_time != 0 || !(options.utc_start == ExternalClock::default_utc_start);
+  if (clock_settings && (options.clock || !options.external_clock))
+    throw std::invalid_argument(
+        "ContainerOptions: init_time and utc_start apply to the container's own ExternalClock "
+        "(external_clock = true, no clock given)");
   if (options.clock) {
     clock_ = options.clock;
   } else {
     if (options.external_clock) {
-      owned_clock_ = std::make_unique<ExternalClock>(loop);
+      owned_clock_ = std::make_unique<ExternalClock>(loop, options.init_time, options.utc_start);
     } else {
       owned_clock_ = std::make_unique<WallClock>(loop);
     }
@@ -185,7 +192,7 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
 
   server_ = rpc::start_server(loop, address, root_, channel_options_);
   base_url_ = base_url_of(server_->address());
-  loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin());
+  loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin(), channel_options_);
   loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
   loopback_open_ = true;
 }
@@ -245,7 +252,11 @@ Task<Value> Container::dispatch_agent(const rpc::CallContext& ctx, const std::st
   return a->dispatch(ctx, path, slash == std::string::npos ? std::string::npos : slash + 1, args, kwargs);
 }
 
-Task<AgentProxy> Container::connect(std::string_view url) { return connect_to(this, std::string(url)); }
+Task<AgentProxy> Container::connect(std::string_view url) { return connect_to(this, std::string(url), 0); }
+
+Task<AgentProxy> Container::connect(std::string_view url, double timeout) {
+  return connect_to(this, std::string(url), timeout);
+}
 
 class Container::Reconnecting final : public detail::ProxySource {
  public:
@@ -298,6 +309,10 @@ class Container::Reconnecting final : public detail::ProxySource {
 };
 
 namespace {
+
+// How long connect(url, timeout) waits between attempts, in clock seconds.
+constexpr double connect_retry_interval = 0.1;
+
 // Marks a connection attempt that ended without a connection (failed or the
 // opening task was cancelled) so that tasks waiting for it go on.
 struct OpeningGuard {
@@ -310,7 +325,7 @@ struct OpeningGuard {
 };
 }  // namespace
 
-Task<rpc::Connection> Container::connection_to(Container* self, std::string key) {
+Task<rpc::Connection> Container::connection_to(Container* self, std::string key, double timeout) {
   for (;;) {
     if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
     auto it = self->outgoing_.find(key);
@@ -330,7 +345,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key)
   OpeningGuard guard{out, *self->loop_};
   std::exception_ptr error;
   try {
-    out->connection = co_await rpc::open_connection(*self->loop_, key, self->channel_options_, self->root_);
+    out->connection = co_await open_retrying(self, key, timeout);
   } catch (...) {
     error = std::current_exception();
   }
@@ -342,7 +357,27 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key)
   co_return out->connection;
 }
 
-Task<AgentProxy> Container::connect_to(Container* self, std::string url) {
+// While the peer refuses, tries again on the container's clock until `timeout`
+// clock seconds have passed.
+Task<rpc::Connection> Container::open_retrying(Container* self, std::string key, double timeout) {
+  Clock& clock = *self->clock_;
+  const double start = clock.time();
+  for (;;) {
+    std::string why;
+    try {
+      co_return co_await rpc::open_connection(*self->loop_, key, self->channel_options_, self->root_);
+    } catch (const ConnectionError& e) {
+      why = e.what();
+    }
+    if (!(timeout > 0)) throw ConnectionError(why);
+    const double left = timeout - (clock.time() - start);
+    if (!(left > 0)) throw ConnectionError(why + " (retried for " + detail::format_number(timeout) + " s)");
+    co_await clock.sleep(std::min(connect_retry_interval, left));
+    if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
+  }
+}
+
+Task<AgentProxy> Container::connect_to(Container* self, std::string url, double timeout) {
   AgentUrl u = AgentUrl::parse(url);
   if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
   std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container + ")";
@@ -352,7 +387,7 @@ Task<AgentProxy> Container::connect_to(Container* self, std::string url) {
     if (!a) throw ConnectionError(missing);
     co_return AgentProxy(self->loopback_.remote()["agents"][u.aid], a->type_name(), url);
   }
-  rpc::Connection con = co_await connection_to(self, u.container);
+  rpc::Connection con = co_await connection_to(self, u.container, timeout);
   auto it = self->outgoing_.find(u.container);
   std::shared_ptr<Outgoing> out = it != self->outgoing_.end() ? it->second : nullptr;
   std::string class_name;

@@ -4,6 +4,7 @@
 #include "uvmas/clocks/timeout.hpp"
 #include "uvmas/core/task_group.hpp"
 
+#include <optional>
 #include <sstream>
 
 namespace uvmas::rpc {
@@ -15,8 +16,8 @@ namespace detail {
 struct ConnectionState final : RequestHandler, std::enable_shared_from_this<ConnectionState> {
   ConnectionState(Channel ch, Router* r) : channel(std::move(ch)), root(r), tasks(channel.loop(), "rpc request") {}
   // In-process (loopback_connection): no channel; calls dispatch to `root` directly.
-  ConnectionState(Loop& loop, Router* r, std::string name)
-      : root(r), tasks(loop, "rpc request"), loopback_origin(std::move(name)) {}
+  ConnectionState(Loop& loop, Router* r, std::string name, std::optional<Codec> c)
+      : root(r), tasks(loop, "rpc request"), loopback_origin(std::move(name)), loopback_codec(std::move(c)) {}
   ~ConnectionState() {
     if (channel) channel.set_request_handler(nullptr);
     tasks.cancel();
@@ -36,6 +37,8 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
   // The default deadline of in-process calls (channel connections keep theirs in the channel).
   Clock* loopback_clock = nullptr;
   double loopback_timeout = 0;
+  // In-process: the codec a socket would use, to refuse what it could not carry.
+  std::optional<Codec> loopback_codec;
 
   // Cancels the request tasks once the channel closed, from a clean stack: a
   // request waiting for something else (a timer that a shut-down container
@@ -156,12 +159,24 @@ Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value cont
   co_return result;
 }
 
+// Nesting levels on the wire: [type, id, [path, [arg, ...], {k: arg}]] and [type, id, result].
+constexpr std::size_t request_arg_depth = 3;
+constexpr std::size_t reply_result_depth = 1;
+
 // The arguments are already the callee's own copies (Values are deep-copied
 // values), so nothing is shared with the caller, as after a decode.
 Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
   if (!state->root) throw ConnectionError("in-process connection to " + state->loopback_origin + " is closed");
   // No frame, so nothing to count for the idle check: the callee runs in this
   // process, and whatever it waits for is visible to the loop itself.
+  // Values the connection's codec cannot carry fail as over a socket: the
+  // request's before it leaves (SerializationError here), the result's as the
+  // EXCEPTION reply the callee would send instead.
+  const Codec* codec = state->loopback_codec ? &*state->loopback_codec : nullptr;
+  if (codec) {
+    for (const auto& a : args) codec->check_encodable(a, request_arg_depth);
+    for (const auto& [k, v] : kwargs) codec->check_encodable(v, request_arg_depth);
+  }
   std::exception_ptr error;
   Value result;
   try {
@@ -171,6 +186,11 @@ Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::s
     error = std::current_exception();
   }
   if (error) throw RemoteException(state->loopback_origin, remote_traceback_text(error));
+  try {
+    if (codec) codec->check_encodable(result, reply_result_depth);
+  } catch (const CodecError&) {
+    throw RemoteException(state->loopback_origin, remote_traceback_text(std::current_exception(), "reply"));
+  }
   co_return result;
 }
 
@@ -233,6 +253,13 @@ void Router::add_function(std::string name, Function f) {
   Entry e;
   e.function = std::move(f);
   entries_[std::move(name)] = std::move(e);
+}
+
+std::string Router::function_label(const std::string& name) const {
+  std::string_view q = qualname_;
+  std::string_view cls = q.substr(q.rfind('.') + 1);  // npos + 1 == 0: the whole name
+  if (cls == "ServiceDict") return name;
+  return std::string(cls) + "." + name;
 }
 
 Router& Router::add_sub(std::string name, Router& sub) {
@@ -309,7 +336,12 @@ Task<> Connection::close() {
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
-  return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin)));
+  return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
+}
+
+Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options) {
+  return Connection(
+      std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), make_codec(rpc_options(options))));
 }
 
 ChannelOptions rpc_options(ChannelOptions options) {
@@ -354,8 +386,15 @@ struct UntilClosed {
   void await_resume() const noexcept {}
 };
 
-Task<> serve_connection(Channel channel, Router* root) {
+Task<> serve_connection(Channel channel, Router* root, std::shared_ptr<const ClientConnected> client_connected) {
   auto state = make_state(std::move(channel), root);
+  if (client_connected && *client_connected) {
+    try {
+      (*client_connected)(Connection(state));
+    } catch (const std::exception& e) {
+      state->channel.abort(std::string("client_connected callback failed: ") + e.what());
+    }
+  }
   co_await UntilClosed{*state};
 }
 
@@ -379,9 +418,16 @@ std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Route
 }
 
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root, ChannelOptions options) {
+  return start_server(loop, address, root, std::move(options), ClientConnected{});
+}
+
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root, ChannelOptions options,
+                                     ClientConnected client_connected) {
   Router* r = &root;
+  auto cb = std::make_shared<const ClientConnected>(std::move(client_connected));
   return uvmas::start_server(
-      loop, address, [r](Channel ch) { return serve_connection(std::move(ch), r); }, rpc_options(std::move(options)));
+      loop, address, [r, cb](Channel ch) { return serve_connection(std::move(ch), r, cb); },
+      rpc_options(std::move(options)));
 }
 
 }  // namespace uvmas::rpc

@@ -449,6 +449,7 @@ Value Session::init(Array& args, const Map& kwargs) {
       meta.extra_methods.push_back(name);
     }
   }
+  check_meta(meta);
   initialized_ = true;
   return to_value(meta);
 }

@@ -92,7 +92,7 @@ TEST(ValueAccessors, WrongKindThrowsConversionErrorNamingBothKinds) {
     EXPECT_STREQ(e.what(), "expected int, got str");
   }
   EXPECT_THROW((void)Value(1).as_bool(), ConversionError);
-  EXPECT_THROW((void)Value(true).as_int(), ConversionError);
+  EXPECT_THROW((void)Value(2.0).as_int(), ConversionError);  // a bool is an int (Python), a float is not
   EXPECT_THROW((void)Value(1).as_string(), ConversionError);
   EXPECT_THROW((void)Value("x").as_bytes(), ConversionError);
   EXPECT_THROW((void)Value().as_array(), ConversionError);
@@ -167,9 +167,10 @@ TEST(ValueTraitsBuiltins, ScalarsConvertBothWaysWithRangeChecks) {
   EXPECT_THROW((void)Value(-1).as<unsigned>(), ConversionError);
   EXPECT_THROW((void)Value(UINT64_MAX).as<std::int64_t>(), ConversionError);
   EXPECT_EQ(Value(UINT64_MAX).as<std::uint64_t>(), UINT64_MAX);
-  EXPECT_EQ(Value(2.0).as<int>(), 2);  // exactly integral floats convert
+  // Python's operator.index(): a float is never an int, a bool is 0 or 1.
+  EXPECT_THROW((void)Value(2.0).as<int>(), ConversionError);
   EXPECT_THROW((void)Value(2.5).as<int>(), ConversionError);
-  EXPECT_THROW((void)Value(true).as<int>(), ConversionError);
+  EXPECT_EQ(Value(true).as<int>(), 1);
   try {
     (void)Value(300).as<std::int8_t>();
     FAIL();

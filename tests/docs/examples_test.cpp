@@ -91,7 +91,7 @@ TEST(Examples, RpcRoutersReachNestedAndDictRoutersWithKeywords) {
             "calc/scale(1.5, factor=10) = 15\n"
             "LookupError: Name \"nope\" not found in \"calc\"\n"
             "LookupError: Name \"nope\" not found in \"calc/stats\"\n"
-            "TypeError: add() argument 'a': expected int, got str\n");
+            "TypeError: Calculator.add() argument 'a': expected int, got str\n");
 }
 
 TEST(Examples, RpcPeersCallBackFailRemotelyAndLoseTheConnection) {
@@ -140,9 +140,36 @@ TEST(Examples, CodecsExampleShowsTheThreeCodecsAndTheConversionRule) {
             "{\"name\": \"pump 7\", \"on\": true, \"flow\": 12.5, \"ids\": [1, 2, 3]}\n"
             "json: Object of type bytes is not JSON serializable\n"
             "msgpack channel echoed 3 bytes\n"
-            "as<int>(): 3\n"
-            "as_int(): expected int, got float\n"
-            "as<int>() of 2.5: expected int, got float\n");
+            "as<int>() of 3.0: expected int, got float\n"
+            "as<double>() of 3.0: 3\n"
+            "as<int>() of true: 1\n"
+            "as_int() of 7: 7\n");
+}
+
+TEST(Examples, AgentsConnectRetriesOnTheContainersClockAndFailsAlikeInProcess) {
+  auto r = run_process(bin_dir() + "/example-agents_connect");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "t=-1 utcnow=2015-12-31T22:59:59+00:00\n"
+            "t=-0.7 connected to EchoProxy('local://late/0')\n"
+            "echo: 42\n"
+            "to EchoProxy('local://home/0'): Object of type bytes is not JSON serializable\n"
+            "to EchoProxy('local://late/0'): Object of type bytes is not JSON serializable\n");
+}
+
+TEST(Examples, RpcServerCallsItsClientBackOnConnect) {
+  auto r = run_process(bin_dir() + "/example-rpc_client_callback");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "client: the server asked my name\nserver: client 1 connected\n");
+}
+
+TEST(Examples, MosaikMetaIsCheckedBeforeItIsSent) {
+  auto r = run_process(bin_dir() + "/example-mosaik_meta");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "invalid meta: model 'Battery': a time-based simulator cannot declare trigger attributes (p_set)\n"
+            "fixed meta passes\n"
+            "invalid meta: api_version '2.2': uvmas simulators speak mosaik API 3 only (\"3.0\")\n");
 }
 
 TEST(Examples, TestingExampleIsDeterministic) {

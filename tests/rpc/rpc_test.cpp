@@ -120,11 +120,11 @@ TEST(Rpc, ErrorsCarryAiomasTexts) {
     Array boom{Value("boom")};
     EXPECT_EQ(co_await error_of(r, "fail", boom), "ValueError: boom");
     Array one{Value(1)};
-    EXPECT_EQ(co_await error_of(r, "add", one), "TypeError: add() missing 1 required positional argument: 'b'");
+    EXPECT_EQ(co_await error_of(r, "add", one), "TypeError: RootSvc.add() missing 1 required positional argument: 'b'");
     Array three{Value(1), Value(2), Value(3)};
-    EXPECT_EQ(co_await error_of(r, "add", three), "TypeError: add() takes 2 positional arguments but 3 were given");
+    EXPECT_EQ(co_await error_of(r, "add", three), "TypeError: RootSvc.add() takes 2 positional arguments but 3 were given");
     Array bad{Value(1), Value("x")};
-    EXPECT_EQ(co_await error_of(r, "add", bad), "TypeError: add() argument 'b': expected int, got str");
+    EXPECT_EQ(co_await error_of(r, "add", bad), "TypeError: RootSvc.add() argument 'b': expected int, got str");
     co_await con.close();
   });
 }

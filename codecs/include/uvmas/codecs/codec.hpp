@@ -83,6 +83,12 @@ class Codec {
   void encode(const Value& v, std::string& out) const;
   /// The encoded payload of `v`.
   std::string encode(const Value& v) const;
+  /// Throws the SerializationError that encoding `v` at nesting level `depth`
+  /// of a payload would throw (bytes under JSON, an extension type not
+  /// registered, a map key JSON refuses, text that is not UTF-8, nesting too
+  /// deep), without encoding: in-process calls check their values with it so
+  /// that they fail as the same call over a socket does. O(size), no allocation.
+  void check_encodable(const Value& v, std::size_t depth) const;
 
   /// Decodes one complete payload. Throws DecodeError. Enforces max_depth, strict
   /// UTF-8, no leading BOM, rejects empty input and trailing bytes; maps with a

@@ -154,10 +154,13 @@ class Value {
   /// The bool; ConversionError otherwise.
   bool as_bool() const;
   /// The integer as int64; ConversionError if not an int or above INT64_MAX (see is_big_uint).
+  /// As Python's operator.index() (and so `as<T>()` for every integer T and an
+  /// exposed function's integer parameter): a bool is the int 0 or 1, a float
+  /// is never an int, not even 2.0.
   std::int64_t as_int() const;
-  /// The integer as uint64; ConversionError if not an int or negative.
+  /// The integer as uint64 (same rule); ConversionError if not an int or negative.
   std::uint64_t as_uint() const;
-  /// The number as double (ints convert, possibly rounding); ConversionError otherwise.
+  /// The number as double (ints and bools convert, possibly rounding); ConversionError otherwise.
   double as_double() const;
   /// The text; ConversionError otherwise.
   const std::string& as_string() const;
@@ -232,17 +235,20 @@ inline bool Value::as_bool() const {
 }
 inline std::int64_t Value::as_int() const {
   if (auto p = std::get_if<std::int64_t>(&data_)) return *p;
+  if (auto p = std::get_if<bool>(&data_)) return *p ? 1 : 0;
   throw_kind("int");
 }
 inline std::uint64_t Value::as_uint() const {
   if (auto p = std::get_if<std::uint64_t>(&data_)) return *p;
   if (auto p = std::get_if<std::int64_t>(&data_); p && *p >= 0) return static_cast<std::uint64_t>(*p);
+  if (auto p = std::get_if<bool>(&data_)) return *p ? 1 : 0;
   throw_kind("non-negative int");
 }
 inline double Value::as_double() const {
   if (auto p = std::get_if<double>(&data_)) return *p;
   if (auto p = std::get_if<std::int64_t>(&data_)) return static_cast<double>(*p);
   if (auto p = std::get_if<std::uint64_t>(&data_)) return static_cast<double>(*p);
+  if (auto p = std::get_if<bool>(&data_)) return *p ? 1.0 : 0.0;
   throw_kind("float");
 }
 inline const std::string& Value::as_string() const {

@@ -89,7 +89,8 @@ struct ValueTraits<bool> {
   static bool from_value(const Value& v) { return v.as_bool(); }
 };
 
-/// Every integral type but bool: range-checked; an exactly integral float converts too.
+/// Every integral type but bool: range-checked, by Value::as_int's rule (a
+/// bool is 0 or 1, a float never converts).
 template <std::integral T>
   requires(!std::same_as<T, bool>)
 struct ValueTraits<T> {
@@ -110,7 +111,7 @@ struct ValueTraits<T> {
   }
 };
 
-/// float/double/long double: ints convert to the nearest value.
+/// float/double/long double: ints (and bools) convert to the nearest value.
 template <std::floating_point T>
 struct ValueTraits<T> {
   static Value to_value(T v) { return Value(v); }

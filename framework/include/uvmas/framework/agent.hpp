@@ -127,8 +127,9 @@ class Agent {
     }
     std::string fn = name;
     methods_ = detail::intern_method(methods_, std::move(name), std::move(key), [&]() -> detail::AgentInvoke {
-      return [fn, method, names = param_names](Agent& agent, const rpc::CallContext& ctx, const Array& args,
-                                                const Map& kwargs) -> Task<Value> {
+      // Argument errors name the method as Python does: "TestAgent.service()".
+      return [fn = detail::short_type_name(typeid(C)) + "." + fn, method, names = param_names](
+                 Agent& agent, const rpc::CallContext& ctx, const Array& args, const Map& kwargs) -> Task<Value> {
         C* self = static_cast<C*>(&agent);
         auto f = [self, method](A... a) -> R { return (self->*method)(std::forward<A>(a)...); };
         return rpc::detail::call_with<decltype(f), R, A...>(f, ctx, fn, names, args, kwargs);

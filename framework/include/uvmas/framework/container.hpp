@@ -60,6 +60,12 @@ struct ContainerOptions {
   Clock* clock = nullptr;
   /// Own an ExternalClock (time set by `set_time`, e.g. by mosaik) instead of a WallClock.
   bool external_clock = false;
+  /// The own ExternalClock's time at creation (aiomas `ExternalClock(utc_start, init_time)`;
+  /// may be negative). Only with `external_clock`, else create() throws std::invalid_argument.
+  double init_time = 0;
+  /// The date of the own ExternalClock's time 0 (`parse_iso("2016-01-01T00:00:00+01:00")`;
+  /// only the instant counts). Only with `external_clock`, as `init_time`.
+  DateTime utc_start = ExternalClock::default_utc_start;
   /// TLS (one context serves both the server and outgoing connections) and other transport settings.
   TransportOptions transport;
   /// The receive limit for one frame.
@@ -126,6 +132,12 @@ class Container {
   /// ValueError (bad URL), ConnectionError (cannot connect, or
   /// `Agent "<aid>" does not exist in Container(<addr>)`).
   Task<AgentProxy> connect(std::string_view url);
+  /// Same, retrying while the remote container refuses (aiomas's
+  /// `connect(url, timeout=…)`): a new attempt every 0.1 s of the container's
+  /// clock until one is accepted or `timeout` seconds of that clock have
+  /// passed (0: one attempt; infinity: until accepted). The ConnectionError
+  /// then ends in `(retried for <timeout> s)`.
+  Task<AgentProxy> connect(std::string_view url, double timeout);
 
   /// Stops listening, closes every connection (pending calls fail with
   /// ConnectionError), cancels every task of `tasks()` and, for a clock the
@@ -183,8 +195,9 @@ class Container {
   void unregister_agent(std::size_t index) noexcept;
   Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
                              const Array& args, const Map& kwargs);
-  static Task<AgentProxy> connect_to(Container* self, std::string url);
-  static Task<rpc::Connection> connection_to(Container* self, std::string key);
+  static Task<AgentProxy> connect_to(Container* self, std::string url, double timeout);
+  static Task<rpc::Connection> connection_to(Container* self, std::string key, double timeout);
+  static Task<rpc::Connection> open_retrying(Container* self, std::string key, double timeout);
   void close_all() noexcept;
 
   std::unique_ptr<Loop> owned_loop_;  // first: destroyed last

@@ -158,11 +158,7 @@ T convert_arg(const CallContext& ctx, const Value& v, const std::string& fn, con
     } else if constexpr (std::is_same_v<T, Value>) {
       return v;
     } else {
-      // Python's int is not a str and vice versa; a float is not an int either.
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        if (!v.is_int()) throw ConversionError("expected int, got " + std::string(v.kind_name()));
-      }
-      return v.as<T>();
+      return v.as<T>();  // integers as Value::as_int: Python's operator.index()
     }
   } catch (const ConversionError& e) {
     throw TypeError(fn + "() argument " + param + ": " + e.what());
@@ -274,6 +270,9 @@ class Router {
  public:
   /// `qualname` names the service in errors (`"<qualname>.<name>" is not
   /// exposed`, `'<Class>' object is not callable`), e.g. "__main__.MathServer".
+  /// Argument errors name functions as Python names methods: `Class.add()`
+  /// with the last part of `qualname` (a dict-style router, whose qualname
+  /// ends in "ServiceDict", holds plain functions: `neg()`).
   explicit Router(std::string qualname) : qualname_(std::move(qualname)) {}
   Router() : Router("uvmas.rpc.ServiceDict") {}
   Router(const Router&) = delete;
@@ -288,7 +287,7 @@ class Router {
   template <class F>
   Router& expose(std::string name, F f, std::vector<std::string> param_names) {
     using Traits = detail::CallableTraits<std::decay_t<F>>;
-    Function erased = make_function<typename Traits::Result>(name, std::move(f), std::move(param_names),
+    Function erased = make_function<typename Traits::Result>(function_label(name), std::move(f), std::move(param_names),
                                                              static_cast<typename Traits::Args*>(nullptr));
     add_function(std::move(name), std::move(erased));
     return *this;
@@ -340,6 +339,8 @@ class Router {
     bool hidden = false;
   };
   void add_function(std::string name, Function f);
+  /// How argument errors name function `name` ("RootSvc.add" or "neg").
+  std::string function_label(const std::string& name) const;
   template <class R, class... A, class F>
   static Function make_function(std::string fn, F f, std::vector<std::string> names, std::tuple<A...>*) {
     return [fn = std::move(fn), f = std::move(f), names = std::move(names)](
@@ -383,10 +384,19 @@ Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOp
 Task<Connection> open_connection(Loop& loop, std::string_view address, Router& root);
 Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options, Router& root);
 
+/// Called with every connection a server accepts (aiomas's `client_connected_cb`).
+using ClientConnected = std::function<void(Connection)>;
+
 /// Serves `root` on every accepted connection, each request in its own task.
 /// The router must outlive the server. Throws ConnectionError at once.
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root);
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root, ChannelOptions options);
+/// Same, and hands every accepted connection to `client_connected` before its
+/// first request is served, so the server can call the client back through
+/// `connection.remote()` at once (the client must serve a router on it). If
+/// the callback throws, that connection is closed and the server goes on.
+std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root, ChannelOptions options,
+                                     ClientConnected client_connected);
 
 /// Wraps an open channel into an RPC connection (the channel's codec must have
 /// the proxy serializer registered last; see rpc_options).
@@ -402,6 +412,10 @@ ChannelOptions rpc_options(ChannelOptions options);
 /// (Loop::quiet): the callee's own work is what counts. After
 /// close(), calls fail with ConnectionError. The router must outlive the use.
 Connection loopback_connection(Loop& loop, Router& root, std::string origin);
+/// Same, refusing what a socket connection with `options` could not carry
+/// (bytes under JSON, an unregistered extension type, ...) with the same
+/// errors: SerializationError for an argument, RemoteException for a result.
+Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options);
 
 // -- inline definitions -------------------------------------------------------
 

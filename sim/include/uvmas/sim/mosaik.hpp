@@ -76,6 +76,16 @@ struct Meta {
   std::vector<std::string> extra_methods;
 };
 
+/// Throws ValueError("invalid meta: ...") for a meta that mosaik 3 would
+/// refuse or misread: an api_version other than "3.<minor>[.<patch>]", a
+/// reserved (`init`, `create`, `setup_done`, `step`, `get_data`, `finalize`,
+/// `stop`) or doubled model / extra-method name, an attribute both trigger
+/// and non-trigger (or persistent and non-persistent), such a list naming
+/// something not in `attrs`, or a list the simulator type forbids
+/// (time-based: trigger, non-persistent; event-based: non-trigger,
+/// persistent). `init` runs it on every meta before sending it.
+void check_meta(const Meta& meta);
+
 /// Keyword parameters of `init` (without `time_resolution`) or `create`.
 using Params = std::map<std::string, Value>;
 
