@@ -281,7 +281,7 @@ class Container::Reconnecting final : public detail::ProxySource {
       }
       bool connected = false;
       try {
-        rpc::Connection con = co_await Container::connection_to(c, key_);
+        rpc::Connection con = co_await Container::connection_to(c, key_, 0);
         current_ = con.remote()["agents"][aid_];
         connected = true;
       } catch (const ConnectionError& e) {
