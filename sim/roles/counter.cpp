@@ -2,6 +2,7 @@
 // time-based simulator; each Counter is an agent that adds up its `delta`
 // inputs and sets a clock timer step_size steps ahead, which the adapter
 // turns into the step's reply.
+// Spawned as "Counter" with [time_resolution, init, step_size].
 
 #include "roles.hpp"
 
@@ -16,8 +17,8 @@ namespace {
 /// One Counter entity.
 class CounterAgent final : public Agent {
  public:
-  CounterAgent(Container& container, Simulator& sim, std::int64_t init, std::int64_t step_size)
-      : Agent(container), sim_(sim), value_(init), step_size_(step_size) {
+  CounterAgent(Container& container, TimeScale scale, std::int64_t init, std::int64_t step_size)
+      : Agent(container), scale_(scale), value_(init), step_size_(step_size) {
     expose("step", &CounterAgent::step);
   }
   ~CounterAgent() override { next_.cancel(); }
@@ -29,20 +30,21 @@ class CounterAgent final : public Agent {
     max_adv_ = Value(max_advance);
     // The next step is this timer; nothing needs to run then, its deadline is the point.
     next_.cancel();
-    next_ = container().clock().call_at(sim_.to_seconds(time + step_size_), [] {});
-    return outputs();
+    next_ = container().clock().call_at(scale_.to_seconds(time + step_size_), [] {});
+    return outputs(value_, t_last_, max_adv_);
   }
 
-  EntityData outputs() const {
+  /// The outputs of a Counter (before its first step: value init, the others null).
+  static EntityData outputs(Value value, Value t_last, Value max_adv) {
     EntityData d;
-    d["value"] = value_;
-    d["t_last"] = t_last_;
-    d["max_adv"] = max_adv_;
+    d["value"] = std::move(value);
+    d["t_last"] = std::move(t_last);
+    d["max_adv"] = std::move(max_adv);
     return d;
   }
 
  private:
-  Simulator& sim_;
+  TimeScale scale_;
   Value value_;
   Value t_last_;
   Value max_adv_;
@@ -52,7 +54,9 @@ class CounterAgent final : public Agent {
 
 class CounterSimulator final : public Simulator {
  public:
-  CounterSimulator(Loop& loop, ExternalClock& clock) : Simulator(loop, clock) {
+  CounterSimulator(Loop& loop, ExternalClock& clock, const Workers& workers)
+      : Simulator(loop, clock), entities_(workers, types_) {
+    add_counter_types(types_);
     add_extra_method("info", [this](const Array&, const Params&) { return info(); });
   }
 
@@ -76,8 +80,12 @@ class CounterSimulator final : public Simulator {
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
       std::string eid = "Counter_" + std::to_string(entities_.size());
-      CounterAgent& agent = entities_.spawn<CounterAgent>(eid, *this, init, step_size_);
-      outputs_[eid] = agent.outputs();
+      Array args;
+      args.emplace_back(resolution_);
+      args.emplace_back(init);
+      args.emplace_back(step_size_);
+      entities_.spawn(eid, "Counter", std::move(args));
+      outputs_[eid] = CounterAgent::outputs(Value(init), Value(), Value());
       out.push_back({eid, "Counter", {}, {}, {}});
     }
     return out;
@@ -94,6 +102,8 @@ class CounterSimulator final : public Simulator {
     return pick_outputs(outputs_, outputs, MissingOutput::fail);
   }
 
+  Task<> shutdown() override { return entities_.stop(); }
+
  private:
   Value info() const {
     std::vector<std::string> eids;
@@ -108,6 +118,7 @@ class CounterSimulator final : public Simulator {
     return Value(std::move(m));
   }
 
+  subproc::AgentTypes types_;
   EntityAgents entities_;
   std::map<std::string, EntityData> outputs_;  // what each Counter returned from its last step
   double resolution_ = 1.0;
@@ -116,8 +127,20 @@ class CounterSimulator final : public Simulator {
 
 }  // namespace
 
+void add_counter_types(subproc::AgentTypes& types) {
+  types.add("Counter", [](Container& c, const Array& args, const Map& kwargs) -> Agent& {
+    const TimeScale scale{subproc::argument<double>(args, kwargs, 0, "time_resolution")};
+    return c.spawn<CounterAgent>(scale, subproc::argument<std::int64_t>(args, kwargs, 1, "init"),
+                                 subproc::argument<std::int64_t>(args, kwargs, 2, "step_size"));
+  });
+}
+
+std::unique_ptr<Simulator> make_counter(Loop& loop, ExternalClock& clock, const Workers& workers) {
+  return std::make_unique<CounterSimulator>(loop, clock, workers);
+}
+
 std::unique_ptr<Simulator> make_counter(Loop& loop, ExternalClock& clock) {
-  return std::make_unique<CounterSimulator>(loop, clock);
+  return make_counter(loop, clock, Workers());
 }
 
 }  // namespace uvmas::sim::roles

@@ -2,6 +2,7 @@
 // Boxes are agents counting the messages arriving on the trigger input
 // `msg_in`. Each Box keeps a periodic clock timer ticking every `period`
 // steps; its pending deadline is the self-step the adapter asks mosaik for.
+// Spawned as "Box" with [time_resolution, period].
 
 #include "roles.hpp"
 
@@ -14,7 +15,8 @@ namespace {
 /// One Box entity.
 class BoxAgent final : public Agent {
  public:
-  BoxAgent(Container& container, Simulator& sim, std::int64_t period) : Agent(container), sim_(sim), period_(period) {
+  BoxAgent(Container& container, TimeScale scale, std::int64_t period)
+      : Agent(container), scale_(scale), period_(period) {
     expose("step", &BoxAgent::step);
     schedule_tick();
   }
@@ -34,22 +36,23 @@ class BoxAgent final : public Agent {
     return out;
   }
 
-  EntityData outputs() const {
+  /// The outputs of a Box before its first step.
+  static EntityData initial_outputs() {
     EntityData out;
-    out["seen"] = Value(seen_);
-    out["max_adv"] = max_adv_;
+    out["seen"] = Value(std::int64_t{0});
+    out["max_adv"] = Value();
     return out;
   }
 
  private:
   /// The periodic timer: at the next multiple of period after the clock's time.
   void schedule_tick() {
-    const Time now = sim_.to_time(container().clock().time());
+    const Time now = scale_.to_time(container().clock().time());
     const Time next = (now < 0 ? 0 : now / period_ + 1) * period_;
-    tick_ = container().clock().call_at(sim_.to_seconds(next), [this] { schedule_tick(); });
+    tick_ = container().clock().call_at(scale_.to_seconds(next), [this] { schedule_tick(); });
   }
 
-  Simulator& sim_;
+  TimeScale scale_;
   std::int64_t period_;
   std::int64_t seen_ = 0;
   Value max_adv_;
@@ -58,7 +61,10 @@ class BoxAgent final : public Agent {
 
 class MailboxSimulator final : public Simulator {
  public:
-  using Simulator::Simulator;
+  MailboxSimulator(Loop& loop, ExternalClock& clock, const Workers& workers)
+      : Simulator(loop, clock), entities_(workers, types_) {
+    add_mailbox_types(types_);
+  }
 
   Meta init(const std::string& sid, double, const Params& params) override {
     period_ = int_param(params, "period", 5);
@@ -78,8 +84,11 @@ class MailboxSimulator final : public Simulator {
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
       std::string eid = "Box_" + std::to_string(entities_.size());
-      BoxAgent& box = entities_.spawn<BoxAgent>(eid, *this, period_);
-      outputs_[eid] = box.outputs();
+      Array args;
+      args.emplace_back(time_resolution());
+      args.emplace_back(period_);
+      entities_.spawn(eid, "Box", std::move(args));
+      outputs_[eid] = BoxAgent::initial_outputs();
       out.push_back({eid, "Box", {}, {}, {}});
     }
     return out;
@@ -94,7 +103,10 @@ class MailboxSimulator final : public Simulator {
     return pick_outputs(outputs_, outputs, MissingOutput::omit);
   }
 
+  Task<> shutdown() override { return entities_.stop(); }
+
  private:
+  subproc::AgentTypes types_;
   EntityAgents entities_;
   std::map<std::string, EntityData> outputs_;  // what each Box returned from its last step
   std::int64_t period_ = 5;
@@ -102,8 +114,19 @@ class MailboxSimulator final : public Simulator {
 
 }  // namespace
 
+void add_mailbox_types(subproc::AgentTypes& types) {
+  types.add("Box", [](Container& c, const Array& args, const Map& kwargs) -> Agent& {
+    const TimeScale scale{subproc::argument<double>(args, kwargs, 0, "time_resolution")};
+    return c.spawn<BoxAgent>(scale, subproc::argument<std::int64_t>(args, kwargs, 1, "period"));
+  });
+}
+
+std::unique_ptr<Simulator> make_mailbox(Loop& loop, ExternalClock& clock, const Workers& workers) {
+  return std::make_unique<MailboxSimulator>(loop, clock, workers);
+}
+
 std::unique_ptr<Simulator> make_mailbox(Loop& loop, ExternalClock& clock) {
-  return std::make_unique<MailboxSimulator>(loop, clock);
+  return make_mailbox(loop, clock, Workers());
 }
 
 }  // namespace uvmas::sim::roles

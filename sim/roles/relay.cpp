@@ -4,6 +4,7 @@
 // clock timer of the agent (the adapter asks mosaik for a self-step at its
 // deadline); in mode output_time the value leaves at once, stamped with the
 // output time t + delay.
+// Spawned as "Relay" with [time_resolution, factor, delay, output_time_mode].
 
 #include "roles.hpp"
 
@@ -18,8 +19,12 @@ namespace {
 /// One Relay entity.
 class RelayAgent final : public Agent {
  public:
-  RelayAgent(Container& container, Simulator& sim, Value factor, std::int64_t delay, bool output_time_mode)
-      : Agent(container), sim_(sim), factor_(std::move(factor)), delay_(delay), output_time_mode_(output_time_mode) {
+  RelayAgent(Container& container, TimeScale scale, Value factor, std::int64_t delay, bool output_time_mode)
+      : Agent(container),
+        scale_(scale),
+        factor_(std::move(factor)),
+        delay_(delay),
+        output_time_mode_(output_time_mode) {
     expose("step", &RelayAgent::step);
   }
   // The timers point at this agent: none may fire once it is gone.
@@ -39,7 +44,7 @@ class RelayAgent final : public Agent {
       } else {
         // The emission waits on the clock; the pending timer is the self-step.
         std::erase_if(timers_, [](const TimerHandle& t) { return !t.active(); });
-        timers_.push_back(container().clock().call_at(sim_.to_seconds(time + delay_),
+        timers_.push_back(container().clock().call_at(scale_.to_seconds(time + delay_),
                                                       [this, e = std::move(e)]() mutable { ready_ = std::move(e); }));
       }
     }
@@ -49,7 +54,7 @@ class RelayAgent final : public Agent {
   }
 
  private:
-  Simulator& sim_;
+  TimeScale scale_;
   Value factor_;
   std::int64_t delay_;
   bool output_time_mode_;
@@ -59,7 +64,10 @@ class RelayAgent final : public Agent {
 
 class RelaySimulator final : public Simulator {
  public:
-  using Simulator::Simulator;
+  RelaySimulator(Loop& loop, ExternalClock& clock, const Workers& workers)
+      : Simulator(loop, clock), entities_(workers, types_) {
+    add_relay_types(types_);
+  }
 
   Meta init(const std::string& sid, double, const Params& params) override {
     delay_ = int_param(params, "delay", 0);
@@ -91,7 +99,12 @@ class RelaySimulator final : public Simulator {
     std::vector<EntityDescription> out;
     for (std::int64_t i = 0; i < num; ++i) {
       std::string eid = "Relay_" + std::to_string(entities_.size());
-      entities_.spawn<RelayAgent>(eid, *this, factor, delay_, output_time_mode_);
+      Array args;
+      args.emplace_back(time_resolution());
+      args.push_back(factor);
+      args.emplace_back(delay_);
+      args.emplace_back(output_time_mode_);
+      entities_.spawn(eid, "Relay", std::move(args));
       out.push_back({eid, "Relay", {}, {}, {}});
     }
     return out;
@@ -131,7 +144,10 @@ class RelaySimulator final : public Simulator {
     return data;
   }
 
+  Task<> shutdown() override { return entities_.stop(); }
+
  private:
+  subproc::AgentTypes types_;
   EntityAgents entities_;
   std::map<std::string, EntityData> ready_;  // emissions handed over and not yet sent, by eid
   std::int64_t delay_ = 0;
@@ -141,8 +157,19 @@ class RelaySimulator final : public Simulator {
 
 }  // namespace
 
-std::unique_ptr<Simulator> make_relay(Loop& loop, ExternalClock& clock) {
-  return std::make_unique<RelaySimulator>(loop, clock);
+void add_relay_types(subproc::AgentTypes& types) {
+  types.add("Relay", [](Container& c, const Array& args, const Map& kwargs) -> Agent& {
+    const TimeScale scale{subproc::argument<double>(args, kwargs, 0, "time_resolution")};
+    return c.spawn<RelayAgent>(scale, subproc::argument<Value>(args, kwargs, 1, "factor"),
+                               subproc::argument<std::int64_t>(args, kwargs, 2, "delay"),
+                               subproc::argument<bool>(args, kwargs, 3, "output_time_mode"));
+  });
 }
+
+std::unique_ptr<Simulator> make_relay(Loop& loop, ExternalClock& clock, const Workers& workers) {
+  return std::make_unique<RelaySimulator>(loop, clock, workers);
+}
+
+std::unique_ptr<Simulator> make_relay(Loop& loop, ExternalClock& clock) { return make_relay(loop, clock, Workers()); }
 
 }  // namespace uvmas::sim::roles

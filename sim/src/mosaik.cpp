@@ -297,8 +297,12 @@ void Simulator::add_extra_method(std::string name, ExtraMethod method) {
   extra_methods_.insert_or_assign(std::move(name), std::move(method));
 }
 
-Time Simulator::to_time(double seconds) const noexcept {
-  const double x = seconds / time_resolution_;
+Task<> Simulator::shutdown() { co_return; }
+
+Time Simulator::to_time(double seconds) const noexcept { return sim::to_time(seconds, time_resolution_); }
+
+Time to_time(double seconds, double time_resolution) noexcept {
+  const double x = seconds / time_resolution;
   // Times like 3 · 0.1 s come back as 3.0000000000000004 steps: a deadline
   // within rounding noise of a step is that step, not the next one.
   const double nearest = std::nearbyint(x);
@@ -364,6 +368,11 @@ Task<> Session::serve(Channel channel, Simulator* sim) {
   }
   session.requests_.cancel();
   sim->tasks_.cancel();
+  try {
+    co_await sim->shutdown();
+  } catch (const std::exception& e) {
+    log(LogLevel::error, std::string("mosaik simulator: shutdown() failed: ") + e.what());
+  }
   sim->mosaik_.channel_ = Channel();
   co_await channel.close();
 }

@@ -1,7 +1,8 @@
 // The role program (build/bin/uvmas-mosaik-roles) against the recorded mosaik
-// transcripts (tests/data/vectors/mosaik), in both of mosaik's start modes: this
-// test plays mosaik by the README's replay rules and checks every frame the
-// program sends, then its exit status.
+// transcripts (tests/data/vectors/mosaik), in both of mosaik's start modes and
+// with the entities in the program's process (--workers 0) or in two worker
+// processes (--workers 2): this test plays mosaik by the README's replay rules
+// and checks every frame the program sends, then its exit status.
 
 #include "fake_mosaik.hpp"
 #include "support/raw_peer.hpp"
@@ -134,6 +135,14 @@ enum class Mode { cmd, connect };
 
 std::string roles_binary() { return test::bin_dir() + "/uvmas-mosaik-roles"; }
 
+/// The role program's command line up to the address.
+std::vector<std::string> role_command(const std::string& role, int workers) {
+  return {roles_binary(), "--role", role, "--workers", std::to_string(workers)};
+}
+
+/// "_workers0", the test-name suffix of a worker count.
+std::string workers_suffix(int workers) { return "_workers" + std::to_string(workers); }
+
 /// One accepted stream, handed from the listener's callback to the test.
 struct Accepted {
   StreamPtr stream;
@@ -143,14 +152,15 @@ struct Accepted {
 /// this test, lets `talk` play mosaik on the accepted stream, then returns
 /// the program's exit status.
 template <class Talk>
-Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, Talk talk) {
+Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, int workers, Talk talk) {
   Accepted accepted;
   Accepted* slot = &accepted;
   auto listener = listen_stream(*loop, Address::parse("tcp://127.0.0.1:0"), [slot](StreamPtr s) {
     if (!slot->stream) slot->stream = std::move(s);
   });
   const std::string address = "127.0.0.1:" + std::to_string(listener->address().port);
-  std::vector<std::string> argv{roles_binary(), "--role", role, address};
+  std::vector<std::string> argv = role_command(role, workers);
+  argv.push_back(address);
   auto child = ChildProcess::start(*loop, argv);
   for (int i = 0; i < 500 && !accepted.stream; ++i) co_await clock->sleep(0.01);
   listener->close();
@@ -159,8 +169,9 @@ Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, Ta
   co_return co_await with_timeout(*clock, 10.0, child->wait());
 }
 
-Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
-  return with_role_connected(loop, clock, scenario.role, [clock, frames](StreamPtr stream) -> Task<> {
+Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, int workers,
+                       const std::vector<Frame>* frames) {
+  return with_role_connected(loop, clock, scenario.role, workers, [clock, frames](StreamPtr stream) -> Task<> {
     test::RawPeer peer(std::move(stream));
     co_await replay(clock, &peer, frames);
   });
@@ -173,10 +184,12 @@ std::uint16_t free_port(Loop& loop) {
   return port;
 }
 
-Task<int> run_connect_mode(Loop* loop, WallClock* clock, Scenario scenario, const std::vector<Frame>* frames) {
+Task<int> run_connect_mode(Loop* loop, WallClock* clock, Scenario scenario, int workers,
+                           const std::vector<Frame>* frames) {
   const std::uint16_t port = free_port(*loop);
-  std::vector<std::string> argv{roles_binary(), "--role", scenario.role, "--listen",
-                                "127.0.0.1:" + std::to_string(port)};
+  std::vector<std::string> argv = role_command(scenario.role, workers);
+  argv.push_back("--listen");
+  argv.push_back("127.0.0.1:" + std::to_string(port));
   auto child = ChildProcess::start(*loop, argv);
   // A refused connect costs nothing: the program takes the first connection that succeeds.
   std::unique_ptr<test::RawPeer> peer;
@@ -194,18 +207,20 @@ Task<int> run_connect_mode(Loop* loop, WallClock* clock, Scenario scenario, cons
   co_return co_await with_timeout(*clock, 10.0, child->wait());
 }
 
-class MosaikReplay : public ::testing::TestWithParam<std::tuple<Scenario, Mode>> {};
+constexpr int worker_counts[] = {0, 2};
+
+class MosaikReplay : public ::testing::TestWithParam<std::tuple<Scenario, Mode, int>> {};
 
 TEST_P(MosaikReplay, RoleProgramAnswersLikeTheRecordingAndExitsZero) {
-  const auto [scenario, mode] = GetParam();
+  const auto [scenario, mode, workers] = GetParam();
   const std::vector<Frame> frames = load_transcript(scenario.name);
   ASSERT_FALSE(frames.empty());
   Loop loop;
   WallClock clock(loop);
   int status = -1;
   try {
-    status = loop.run(mode == Mode::cmd ? run_cmd_mode(&loop, &clock, scenario, &frames)
-                                        : run_connect_mode(&loop, &clock, scenario, &frames));
+    status = loop.run(mode == Mode::cmd ? run_cmd_mode(&loop, &clock, scenario, workers, &frames)
+                                        : run_connect_mode(&loop, &clock, scenario, workers, &frames));
   } catch (const std::exception& e) {
     FAIL() << scenario.name << ": " << e.what();
   }
@@ -213,9 +228,12 @@ TEST_P(MosaikReplay, RoleProgramAnswersLikeTheRecordingAndExitsZero) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Transcripts, MosaikReplay, ::testing::Combine(::testing::ValuesIn(scenarios), ::testing::Values(Mode::cmd, Mode::connect)),
+    Transcripts, MosaikReplay,
+    ::testing::Combine(::testing::ValuesIn(scenarios), ::testing::Values(Mode::cmd, Mode::connect),
+                       ::testing::ValuesIn(worker_counts)),
     [](const ::testing::TestParamInfo<MosaikReplay::ParamType>& info) {
-      return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) == Mode::cmd ? "_cmd" : "_connect");
+      return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) == Mode::cmd ? "_cmd" : "_connect") +
+             workers_suffix(std::get<2>(info.param));
     });
 
 // Positional arguments (a function, not a braced list: GCC 12 rejects those inside co_await).
@@ -229,9 +247,10 @@ Array list(const V&... v) {
 // Before a successful init nothing but init and stop is served: every other
 // call gets a failure reply and the program stays up (a create used to
 // crash the roles, whose entities are set up by init).
-class MosaikBeforeInit : public ::testing::TestWithParam<const char*> {};
+class MosaikBeforeInit : public ::testing::TestWithParam<std::tuple<const char*, int>> {};
 
 TEST_P(MosaikBeforeInit, EveryCallGetsAFailureReplyAndTheProgramStaysUp) {
+  const auto [role, workers] = GetParam();
   Loop loop;
   WallClock clock(loop);
   auto talk = [](StreamPtr stream) -> Task<> {
@@ -266,14 +285,19 @@ TEST_P(MosaikBeforeInit, EveryCallGetsAFailureReplyAndTheProgramStaysUp) {
   };
   int status = -1;
   try {
-    status = loop.run(with_role_connected(&loop, &clock, GetParam(), talk));
+    status = loop.run(with_role_connected(&loop, &clock, role, workers, talk));
   } catch (const std::exception& e) {
-    FAIL() << GetParam() << ": " << e.what();
+    FAIL() << role << ": " << e.what();
   }
   EXPECT_EQ(status, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Roles, MosaikBeforeInit, ::testing::Values("counter", "relay", "agent", "mailbox"));
+INSTANTIATE_TEST_SUITE_P(Roles, MosaikBeforeInit,
+                         ::testing::Combine(::testing::Values("counter", "relay", "agent", "mailbox"),
+                                            ::testing::ValuesIn(worker_counts)),
+                         [](const ::testing::TestParamInfo<MosaikBeforeInit::ParamType>& info) {
+                           return std::string(std::get<0>(info.param)) + workers_suffix(std::get<1>(info.param));
+                         });
 
 TEST(MosaikRolesProgram, UnreachableMosaikIsAClearErrorAndNonZeroExit) {
   Loop loop;
@@ -291,6 +315,23 @@ TEST(MosaikRolesProgram, BadCommandLinesGetUsageAndExitTwo) {
   EXPECT_EQ(r.exit_code, 2);
   r = test::run_process(roles_binary() + " --role relay not-an-address 2>&1");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(MosaikRolesProgram, ABadWorkerCountGetsUsageAndExitTwo) {
+  for (const char* bad : {"-1", "two", "2x", "", "65", "99999999999"}) {
+    auto r = test::run_process(roles_binary() + " --role counter --workers '" + bad + "' 127.0.0.1:1 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.out.find("usage"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--workers needs a whole number from 0 to 64, got \"" + std::string(bad) + "\""),
+              std::string::npos)
+        << r.out;
+  }
+  auto r = test::run_process(roles_binary() + " --role counter 127.0.0.1:1 --workers 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--workers needs a whole number"), std::string::npos) << r.out;
+  r = test::run_process(roles_binary() + " --worker-of nobody tcp://127.0.0.1:0 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no worker for role \"nobody\""), std::string::npos) << r.out;
 }
 
 TEST(MosaikRolesProgram, ListeningWithoutMosaikGivesUpAfterTheTimeoutWithExitOne) {

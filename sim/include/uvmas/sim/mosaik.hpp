@@ -139,6 +139,11 @@ struct EntityGraph {
   std::vector<Edge> edges;
 };
 
+/// The first mosaik time at or after clock time `seconds` at `time_resolution`
+/// seconds per step, tolerant of rounding (0.30000000000000004 s at 0.1 s per
+/// step is step 3). Simulator::to_time with the resolution given.
+Time to_time(double seconds, double time_resolution) noexcept;
+
 /// Requests from the simulator to mosaik (the Python API's `self.mosaik`).
 /// Call them while handling a step; each one is a request on the mosaik
 /// connection, answered before mosaik continues. A failure reply from mosaik
@@ -208,6 +213,11 @@ class Simulator {
   virtual OutputData get_data(const OutputRequest& outputs) = 0;
   /// mosaik's `stop`, or the connection ended: clean up (also called after EOF).
   virtual void stop() {}
+  /// After `stop()`, once no request or model task runs any more: clean-up
+  /// that takes time (stopping child processes, closing connections).
+  /// Serving waits for it before closing the mosaik connection; a failure is
+  /// logged. Default: nothing.
+  virtual Task<> shutdown();
 
   /// Registers an extra method the scenario can call (listed in the meta).
   void add_extra_method(std::string name, ExtraMethod method);
