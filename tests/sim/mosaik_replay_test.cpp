@@ -9,6 +9,7 @@
 #include "support/process.hpp"
 #include "support/test_support.hpp"
 #include "support/vectors.hpp"
+#include "support/watchdog.hpp"
 
 #include <uvmas/clocks/timeout.hpp>
 #include <uvmas/clocks/wall_clock.hpp>
@@ -19,8 +20,11 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 namespace {
@@ -149,8 +153,8 @@ struct Accepted {
 };
 
 /// Starts the role program in mosaik's `cmd` mode against a listener of
-/// this test, lets `talk` play mosaik on the accepted stream, then returns
-/// the program's exit status.
+/// this test, lets `talk` play mosaik on the accepted stream (it also gets
+/// the program's process), then returns the program's exit status.
 template <class Talk>
 Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, int workers, Talk talk) {
   Accepted accepted;
@@ -165,13 +169,13 @@ Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, in
   for (int i = 0; i < 500 && !accepted.stream; ++i) co_await clock->sleep(0.01);
   listener->close();
   if (!accepted.stream) throw std::runtime_error("the role program did not connect");
-  co_await talk(std::move(accepted.stream));
+  co_await talk(std::move(accepted.stream), child.get());
   co_return co_await with_timeout(*clock, 10.0, child->wait());
 }
 
 Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, int workers,
                        const std::vector<Frame>* frames) {
-  return with_role_connected(loop, clock, scenario.role, workers, [clock, frames](StreamPtr stream) -> Task<> {
+  return with_role_connected(loop, clock, scenario.role, workers, [clock, frames](StreamPtr stream, ChildProcess*) -> Task<> {
     test::RawPeer peer(std::move(stream));
     co_await replay(clock, &peer, frames);
   });
@@ -253,7 +257,7 @@ TEST_P(MosaikBeforeInit, EveryCallGetsAFailureReplyAndTheProgramStaysUp) {
   const auto [role, workers] = GetParam();
   Loop loop;
   WallClock clock(loop);
-  auto talk = [](StreamPtr stream) -> Task<> {
+  auto talk = [](StreamPtr stream, ChildProcess*) -> Task<> {
     test::FakeMosaik master(std::make_unique<test::RawPeer>(std::move(stream)));
     auto expect_refused = [&master](std::string function, Array args, Map kwargs) -> Task<> {
       test::MosaikReply r = co_await master.call(function, std::move(args), std::move(kwargs));
@@ -298,6 +302,101 @@ INSTANTIATE_TEST_SUITE_P(Roles, MosaikBeforeInit,
                          [](const ::testing::TestParamInfo<MosaikBeforeInit::ParamType>& info) {
                            return std::string(std::get<0>(info.param)) + workers_suffix(std::get<1>(info.param));
                          });
+
+/// The processes whose parent is `pid` (from /proc).
+std::vector<int> children_of(int pid) {
+  std::vector<int> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // gone meanwhile
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its ')'.
+    std::istringstream fields(line.substr(line.rfind(')') + 1));
+    char state = 0;
+    int ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == pid) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+/// True while process `pid` exists and is not a zombie.
+bool running(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  std::istringstream fields(line.substr(line.rfind(')') + 1));
+  char state = 0;
+  fields >> state;
+  return state != 'Z';
+}
+
+/// init, two Counters, setup_done and the first step: the workers then run.
+Task<> start_two_counters(test::FakeMosaik* master) {
+  Map resolution;
+  resolution.emplace_back("time_resolution", 1.0);
+  (void)co_await master->ok("init", list("S0"), std::move(resolution));
+  (void)co_await master->ok("create", list(2, "Counter"), Map());
+  (void)co_await master->ok("setup_done", Array(), Map());
+  Value next = co_await master->ok("step", list(0, Value(Map()), 10), Map());
+  EXPECT_EQ(next, Value(1));
+}
+
+// A worker that dies fails the step that needs it, as a failure reply; the
+// program still ends cleanly on stop (exit 0) and reaps the other worker.
+TEST(MosaikRolesWorkers, ALostWorkerFailsTheStepAndStopStillEndsEverything) {
+  test::Watchdog watchdog;
+  Loop loop;
+  WallClock clock(loop);
+  std::vector<int> workers;
+  auto talk = [&workers](StreamPtr stream, ChildProcess* program) -> Task<> {
+    test::FakeMosaik master(std::make_unique<test::RawPeer>(std::move(stream)));
+    co_await start_two_counters(&master);
+    workers = children_of(program->pid());
+    if (workers.size() != 2) throw std::runtime_error("expected two workers, found " + std::to_string(workers.size()));
+    ::kill(workers[0], SIGKILL);
+    test::MosaikReply r = co_await master.call("step", list(1, Value(Map()), 10), Map());
+    EXPECT_EQ(r.type, 2) << "the step succeeded without its worker: " << to_repr(r.content);
+    co_await master.stop();
+  };
+  int status = -1;
+  try {
+    status = loop.run(with_role_connected(&loop, &clock, "counter", 2, talk));
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  EXPECT_EQ(status, 0);
+  ASSERT_EQ(workers.size(), 2u);
+  EXPECT_FALSE(running(workers[1])) << "the surviving worker outlived the program";
+}
+
+// Killed outright, the program cannot stop its workers: they end by themselves.
+TEST(MosaikRolesWorkers, WorkersEndWhenTheProgramIsKilled) {
+  test::Watchdog watchdog;
+  Loop loop;
+  WallClock clock(loop);
+  std::vector<int> workers;
+  auto talk = [&workers, &clock](StreamPtr stream, ChildProcess* program) -> Task<> {
+    test::FakeMosaik master(std::make_unique<test::RawPeer>(std::move(stream)));
+    co_await start_two_counters(&master);
+    workers = children_of(program->pid());
+    program->kill(SIGKILL);
+    (void)co_await program->wait();
+    for (int i = 0; i < 1000 && (running(workers.at(0)) || running(workers.at(1))); ++i) co_await clock.sleep(0.01);
+  };
+  int status = -1;
+  try {
+    status = loop.run(with_role_connected(&loop, &clock, "counter", 2, talk));
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  EXPECT_EQ(status, 128 + SIGKILL);
+  ASSERT_EQ(workers.size(), 2u);
+  EXPECT_FALSE(running(workers[0]));
+  EXPECT_FALSE(running(workers[1]));
+}
 
 TEST(MosaikRolesProgram, UnreachableMosaikIsAClearErrorAndNonZeroExit) {
   Loop loop;
