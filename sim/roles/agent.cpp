@@ -223,7 +223,7 @@ class AgentSimulator final : public Simulator {
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
     // One agent after the other: each one's requests are answered before the next starts.
-    co_await entities_.step_all(time, inputs, max_advance, outputs_);
+    co_await entities_.step_all(time, inputs, max_advance, outputs_, EntityAgents::StepOrder::in_turn);
     co_return time + 1;
   }
 

@@ -92,7 +92,7 @@ class CounterSimulator final : public Simulator {
   }
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
-    co_await entities_.step_all(time, inputs, max_advance, outputs_);
+    co_await entities_.step_all(time, inputs, max_advance, outputs_, EntityAgents::StepOrder::together);
     // Without entities no agent sets a timer, yet a time-based simulator must name its next step.
     if (entities_.size() == 0) co_return time + step_size_;
     co_return std::nullopt;

@@ -5,7 +5,10 @@
 
 #include <uvmas/core/log.hpp>
 
+#include <uvmas/core/task_group.hpp>
+
 #include <csignal>
+#include <exception>
 
 namespace uvmas::sim::roles {
 
@@ -37,19 +40,68 @@ void EntityAgents::spawn(std::string eid, std::string type, Array args) {
   if (!in_workers()) placed_ = entities_.size();
 }
 
+namespace {
+
+/// Runs `tasks` at the same time; completes when all have, and then throws
+/// the first failure, if any.
+Task<> all_of(Loop& loop, std::vector<Task<>> tasks) {
+  std::exception_ptr failure;
+  TaskGroup group(loop, "entity agents");
+  group.set_error_handler([&failure](std::exception_ptr e) {
+    if (!failure) failure = e;
+  });
+  for (auto& task : tasks) group.spawn(std::move(task));
+  co_await group.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+Task<> start_worker(Container* parent, std::vector<std::string> argv,
+                    std::unique_ptr<subproc::ChildContainer>* slot) {
+  *slot = co_await subproc::ChildContainer::start(*parent, std::move(argv));
+}
+
+Task<> spawn_in(subproc::ChildContainer* worker, std::string type, Array args, AgentProxy* proxy) {
+  *proxy = co_await worker->spawn(std::move(type), std::move(args), Map());
+}
+
+Task<> call_step(AgentProxy agent, Time time, EntityInputs inputs, Time max_advance, EntityData* out) {
+  *out = co_await agent.call<EntityData>("step", time, inputs, max_advance);
+}
+
+}  // namespace
+
 Task<> EntityAgents::place() {
   // Started on first use, within a step: a step is not over while a worker starts.
-  while (children_.size() < static_cast<std::size_t>(workers_.count)) {
-    children_.push_back(co_await subproc::ChildContainer::start(*container_, workers_.argv));
+  if (children_.size() < static_cast<std::size_t>(workers_.count)) {
+    std::vector<std::unique_ptr<subproc::ChildContainer>> started(static_cast<std::size_t>(workers_.count));
+    std::vector<Task<>> starts;
+    for (auto& slot : started) starts.push_back(start_worker(container_.get(), workers_.argv, &slot));
+    std::exception_ptr failure;
+    try {
+      co_await all_of(container_->loop(), std::move(starts));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    // Also after a failure: the ones that did start are stopped by stop() like the others.
+    for (auto& child : started) {
+      if (child) children_.push_back(std::move(child));
+    }
+    if (failure) std::rethrow_exception(failure);
   }
-  while (placed_ < entities_.size()) {
-    const std::size_t i = placed_;
-    subproc::ChildContainer& worker = *children_[i % children_.size()];
-    AgentProxy proxy = co_await worker.spawn(entities_[i].type, entities_[i].args, Map());
-    entities_[i].proxy = proxy;
+  // The agents of entities [placed_, end) are created in their workers at once.
+  const std::size_t first = placed_, end = entities_.size();
+  std::vector<AgentProxy> proxies(end - first);
+  std::vector<Task<>> spawns;
+  for (std::size_t i = first; i < end; ++i) {
+    spawns.push_back(spawn_in(children_[i % children_.size()].get(), entities_[i].type, entities_[i].args,
+                              &proxies[i - first]));
+  }
+  co_await all_of(container_->loop(), std::move(spawns));
+  for (std::size_t i = first; i < end; ++i) {
+    entities_[i].proxy = proxies[i - first];
     entities_[i].args.clear();
-    ++placed_;
   }
+  placed_ = end;
 }
 
 Task<AgentProxy> EntityAgents::proxy(std::size_t i) {
@@ -62,7 +114,22 @@ Task<AgentProxy> EntityAgents::proxy(std::size_t i) {
 }
 
 Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
-                              std::map<std::string, EntityData>& outputs) {
+                              std::map<std::string, EntityData>& outputs, StepOrder order) {
+  if (order == StepOrder::together && in_workers()) {
+    // Every worker busy at once; each result lands in its own place, so the order of the replies does not show.
+    if (placed_ < entities_.size()) co_await place();
+    std::vector<EntityData> results(entities_.size());
+    std::vector<Task<>> calls;
+    calls.reserve(entities_.size());
+    for (std::size_t i = 0; i < entities_.size(); ++i) {
+      auto it = inputs.find(entities_[i].eid);
+      calls.push_back(call_step(entities_[i].proxy, time, it == inputs.end() ? EntityInputs{} : it->second,
+                                max_advance, &results[i]));
+    }
+    co_await all_of(container_->loop(), std::move(calls));
+    for (std::size_t i = 0; i < entities_.size(); ++i) outputs[entities_[i].eid] = std::move(results[i]);
+    co_return;
+  }
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const std::string eid = entities_[i].eid;
     auto it = inputs.find(eid);

@@ -113,15 +113,13 @@ class RelaySimulator final : public Simulator {
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
     output_time_.reset();
     // Every Relay is asked, inputs or not: its own timer may have made an emission ready.
-    for (std::size_t i = 0; i < entities_.size(); ++i) {
-      const std::string eid = entities_.eid(i);
-      auto it = inputs.find(eid);
-      const bool has_input = it != inputs.end() && find_attr(it->second, "in");
-      const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
-      AgentProxy relay = co_await entities_.proxy(i);
-      EntityData emission = co_await relay.call<EntityData>("step", time, own, max_advance);
+    std::map<std::string, EntityData> emissions;
+    co_await entities_.step_all(time, inputs, max_advance, emissions, EntityAgents::StepOrder::together);
+    for (auto& [eid, emission] : emissions) {
       // Kept until get_data sends it (presence is the event), as an unsent one is.
       if (!emission.empty()) ready_[eid] = std::move(emission);
+      auto it = inputs.find(eid);
+      const bool has_input = it != inputs.end() && find_attr(it->second, "in");
       if (has_input && output_time_mode_ && delay_ > 0) output_time_ = time + delay_;
     }
     co_return std::nullopt;

@@ -116,10 +116,15 @@ class EntityAgents {
   const std::string& eid(std::size_t i) const { return entities_[i].eid; }
   /// The simulator's proxy to entity `i`.
   Task<AgentProxy> proxy(std::size_t i);
-  /// Calls `step(time, inputs, max_advance)` on every entity agent in turn
-  /// (each one's work, requests to mosaik included, ends before the next
-  /// starts) and stores what each returned in `outputs[eid]`.
-  Task<> step_all(Time time, const Inputs& inputs, Time max_advance, std::map<std::string, EntityData>& outputs);
+  /// How step_all calls the entity agents.
+  enum class StepOrder {
+    in_turn,   ///< one after the other: each one's work, requests to mosaik included, ends before the next starts
+    together,  ///< in workers, all at once (in process: in turn, as before)
+  };
+  /// Calls `step(time, inputs, max_advance)` on every entity agent and
+  /// stores what each returned in `outputs[eid]`.
+  Task<> step_all(Time time, const Inputs& inputs, Time max_advance, std::map<std::string, EntityData>& outputs,
+                  StepOrder order);
   /// Stops the worker processes and waits for them to exit (one that does
   /// not answer is killed), then closes the simulator's container. Nothing
   /// to do without workers.
