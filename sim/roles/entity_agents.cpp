@@ -4,7 +4,6 @@
 #include "roles.hpp"
 
 #include <uvmas/core/log.hpp>
-
 #include <uvmas/core/task_group.hpp>
 
 #include <csignal>

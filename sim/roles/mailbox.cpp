@@ -95,7 +95,8 @@ class MailboxSimulator final : public Simulator {
   }
 
   Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) override {
-    co_await entities_.step_all(time, inputs, max_advance, outputs_, EntityAgents::StepOrder::together);  // msg_out only if produced in this step
+    // msg_out only if produced in this step
+    co_await entities_.step_all(time, inputs, max_advance, outputs_, EntityAgents::StepOrder::together);
     co_return std::nullopt;
   }
 

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -73,12 +74,21 @@ int main(int argc, char** argv) {
   if (!make || !workers) {
     std::cerr << usage;
     if (!make && !role.empty()) std::cerr << "unknown role \"" << role << "\"\n";
-    if (!workers) std::cerr << "--workers needs a whole number from 0 to " << max_workers << ", got \"" << workers_text << "\"\n";
+    if (!workers) {
+      std::cerr << "--workers needs a whole number from 0 to " << max_workers << ", got \"" << workers_text << "\"\n";
+    }
     return 2;
   }
   uvmas::sim::roles::Workers placement;
   placement.count = *workers;
-  if (placement.count > 0) placement.argv = {own_executable(), "--worker-of", role, "tcp://127.0.0.1:0"};
+  if (placement.count > 0) {
+    try {
+      placement.argv = {own_executable(), "--worker-of", role, "tcp://127.0.0.1:0"};
+    } catch (const std::exception& e) {
+      std::cerr << "uvmas-mosaik-roles: cannot start workers: " << e.what() << "\n";
+      return 1;
+    }
+  }
   return uvmas::sim::run_simulator(static_cast<int>(rest.size()), rest.data(),
                                    [make, placement](uvmas::Loop& loop, uvmas::ExternalClock& clock) {
                                      return make(loop, clock, placement);

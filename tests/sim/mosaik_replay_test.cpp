@@ -175,10 +175,11 @@ Task<int> with_role_connected(Loop* loop, WallClock* clock, std::string role, in
 
 Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, int workers,
                        const std::vector<Frame>* frames) {
-  return with_role_connected(loop, clock, scenario.role, workers, [clock, frames](StreamPtr stream, ChildProcess*) -> Task<> {
+  auto talk = [clock, frames](StreamPtr stream, ChildProcess*) -> Task<> {
     test::RawPeer peer(std::move(stream));
     co_await replay(clock, &peer, frames);
-  });
+  };
+  return with_role_connected(loop, clock, scenario.role, workers, talk);
 }
 
 std::uint16_t free_port(Loop& loop) {

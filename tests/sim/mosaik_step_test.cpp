@@ -55,16 +55,26 @@ class TestSim final : public sim::Simulator {
     return d;
   }
   void stop() override { stopped = true; }
+  Task<> shutdown() override { return shut_down_slowly(this); }
 
   std::int64_t count = 0;
   int created = 0;
   bool stopped = false;
+  bool stopped_before_shutdown = false;
+  bool shut_down = false;
   sim::Params init_params;
   Inputs last_inputs;
   std::vector<TimerHandle> timers;
   std::unique_ptr<Server> server;
 
  private:
+  // Takes a few turns of the loop, as stopping child processes would.
+  static Task<> shut_down_slowly(TestSim* self) {
+    self->stopped_before_shutdown = self->stopped;
+    for (int i = 0; i < 3; ++i) co_await self->loop().yield();
+    self->shut_down = true;
+  }
+
   SimulatorType declared_;
   StepFn step_fn_;
 };
@@ -474,6 +484,24 @@ TEST(MosaikLifecycle, EofEndsServingAndCallsStop) {
   loop.run_until_idle();
   EXPECT_TRUE(sim.stopped);
   EXPECT_FALSE(sim.mosaik().connected());
+}
+
+TEST(MosaikLifecycle, ShutdownIsAwaitedAfterStopBeforeTheConnectionCloses) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  TestSim sim(loop, clock, SimulatorType::hybrid, nothing);
+  struct Run {
+    static Task<> go(Loop* loop, TestSim* sim) {
+      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
+      co_await setup(link.master.get(), 1.0);
+      co_await link.master->stop();  // returns once the simulator has closed the connection
+      EXPECT_TRUE(sim->shut_down);
+    }
+  };
+  loop.run(Run::go(&loop, &sim));
+  loop.run_until_idle();
+  EXPECT_TRUE(sim.stopped_before_shutdown);
+  EXPECT_TRUE(sim.shut_down);
 }
 
 TEST(MosaikLifecycle, ParseEndpointTakesBothStartModes) {
