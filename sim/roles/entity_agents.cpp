@@ -138,28 +138,36 @@ Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
   }
 }
 
-Task<> EntityAgents::stop() {
-  for (auto& worker : children_) {
-    std::string failure;
-    int status = 0;
-    try {
-      status = co_await worker->stop();
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      // It cannot be told to stop (its connection is gone): it must not outlive us either.
-      log(LogLevel::warning, "mosaik roles: worker " + std::to_string(worker->process().pid()) +
-                                 " did not stop when asked (" + failure + "); killing it");
-      worker->process().kill(SIGKILL);
-      status = co_await worker->process().wait();
-    }
-    if (status != 0) {
-      log(LogLevel::warning,
-          "mosaik roles: worker " + std::to_string(worker->process().pid()) + " exited with " + std::to_string(status));
-    }
+namespace {
+
+/// Stops one worker and waits for it to exit; kills one that cannot be told.
+Task<> stop_worker(subproc::ChildContainer* worker) {
+  std::string failure;
+  int status = 0;
+  try {
+    status = co_await worker->stop();
+  } catch (const std::exception& e) {
+    failure = e.what();
   }
-  children_.clear();
+  const std::string pid = std::to_string(worker->process().pid());
+  if (!failure.empty()) {
+    // Its connection is gone, so it cannot be asked; it must not outlive us either.
+    log(LogLevel::warning, "mosaik roles: worker " + pid + " did not stop when asked (" + failure + "); killing it");
+    worker->process().kill(SIGKILL);
+    status = co_await worker->process().wait();
+  }
+  if (status != 0) log(LogLevel::warning, "mosaik roles: worker " + pid + " exited with " + std::to_string(status));
+}
+
+}  // namespace
+
+Task<> EntityAgents::stop() {
+  if (!children_.empty()) {
+    std::vector<Task<>> stops;
+    for (auto& worker : children_) stops.push_back(stop_worker(worker.get()));
+    co_await all_of(container_->loop(), std::move(stops));
+    children_.clear();
+  }
   if (in_workers() && container_) co_await container_->shutdown();
 }
 
