@@ -119,7 +119,7 @@ class EntityAgents {
   /// How step_all calls the entity agents.
   enum class StepOrder {
     in_turn,   ///< one after the other: each one's work, requests to mosaik included, ends before the next starts
-    together,  ///< in workers, all at once (in process: in turn, as before)
+    together,  ///< in workers, all at once (in process: in turn all the same)
   };
   /// Calls `step(time, inputs, max_advance)` on every entity agent and
   /// stores what each returned in `outputs[eid]`.
