@@ -100,6 +100,8 @@ class CodecChoice {
 
   /// The format; Format::custom for a user's codec.
   Format format() const noexcept { return format_; }
+  /// Reads as its Format where one is expected (`to_string(options.codec)`).
+  operator Format() const noexcept { return format_; }  // NOLINT: implicit on purpose
   /// The user's codec, or nullptr for a built-in format.
   const std::shared_ptr<const CustomCodec>& custom() const noexcept { return custom_; }
   /// The format's name, or the custom codec's.
