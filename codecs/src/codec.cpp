@@ -14,6 +14,7 @@ std::string_view to_string(Format f) noexcept {
     case Format::json: return "json";
     case Format::msgpack: return "msgpack";
     case Format::msgpack_blosc: return "msgpack_blosc";
+    case Format::custom: return "custom";
   }
   return "?";
 }
@@ -57,8 +58,51 @@ const std::string* Serializers::type_of(std::uint32_t id) const noexcept {
   return id < types_.size() ? &types_[id] : nullptr;
 }
 
+CodecChoice::CodecChoice(Format format) : format_(format) {
+  if (format == Format::custom) throw std::invalid_argument("Format::custom needs a CustomCodec");
+}
+
+CodecChoice::CodecChoice(std::shared_ptr<const CustomCodec> custom, int)
+    : format_(Format::custom), custom_(std::move(custom)) {
+  if (!custom_) throw std::invalid_argument("a custom codec must not be null");
+}
+
+std::string CodecChoice::name() const { return custom_ ? custom_->name() : std::string(to_string(format_)); }
+
 Codec::Codec(Format f, std::shared_ptr<const Serializers> s, CodecOptions o)
-    : format_(f), serializers_(std::move(s)), options_(o) {}
+    : format_(f), serializers_(std::move(s)), options_(o) {
+  if (f == Format::custom) throw std::invalid_argument("Format::custom needs a CustomCodec");
+}
+
+Codec::Codec(const CodecChoice& choice, std::shared_ptr<const Serializers> s, CodecOptions o)
+    : format_(choice.format()), custom_(choice.custom()), serializers_(std::move(s)), options_(o) {}
+
+namespace {
+
+// A user's codec may throw anything; the channel handles codec errors only.
+template <class F>
+void encode_custom(const CustomCodec& codec, F&& f) {
+  try {
+    f();
+  } catch (const CodecError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw SerializationError(codec.name() + ": " + e.what());
+  }
+}
+
+// A payload the user's codec cannot read is named after it: mismatched
+// codecs on the two ends are the usual cause.
+template <class F>
+Value decode_custom(const CustomCodec& codec, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    throw DecodeError(codec.name() + ": " + e.what());
+  }
+}
+
+}  // namespace
 
 void Codec::encode(const Value& v, std::string& out) const {
   const std::size_t old = out.size();
@@ -77,6 +121,9 @@ void Codec::encode(const Value& v, std::string& out) const {
         detail::blosc_compress(inner, out);
         break;
       }
+      case Format::custom:
+        encode_custom(*custom_, [&] { custom_->encode(v, out, serializers_); });
+        break;
     }
   } catch (...) {
     out.resize(old);
@@ -101,6 +148,8 @@ Value Codec::decode(std::string_view payload) const {
       std::string inner = detail::blosc_decompress(payload, options_.max_blosc_nbytes);
       return detail::msgpack_decode(inner, serializers(), options_.max_depth);
     }
+    case Format::custom:
+      return decode_custom(*custom_, [&] { return custom_->decode(payload, serializers_); });
   }
   throw DecodeError("unknown format");
 }

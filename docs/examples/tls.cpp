@@ -92,9 +92,12 @@ void agents_over_tls(const std::string& dir) {
   options.transport.tls = load_identity(dir, "server");  // serves and connects with one certificate
   auto server = uvmas::Container::create(loop, "tcp://127.0.0.1:0", options);
   // [end:container]
+  // [snippet:pair]
   uvmas::ContainerOptions client_options;
-  client_options.transport.tls = load_identity(dir, "client");
+  client_options.transport.tls = load_identity(dir, "server");         // presented to those who connect here
+  client_options.transport.client_tls = load_identity(dir, "client");  // used when this container connects out
   auto client = uvmas::Container::create(loop, "tcp://127.0.0.1:0", client_options);
+  // [end:pair]
   auto& echo = server->spawn<Echo>();
   loop.run(call_echo(*client, echo.addr()));
   loop.run(client->shutdown());

@@ -225,3 +225,13 @@ TEST(Examples, CustomTypesTravelAndAForgottenRegistrationIsNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, CustomCodecCarriesTheCallsAndMetersThem) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-custom_codec");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "echo: metered\nbytes written = bytes read: true\nmetered: true\n");
+}
+
+}  // namespace

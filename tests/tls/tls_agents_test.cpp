@@ -78,6 +78,43 @@ TEST_P(TlsAgents, APlaintextContainerCannotCallATlsContainer) {
   set_log_sink(nullptr);
 }
 
+// aiomas's pair of contexts: the container serves with `tls` and connects
+// with `client_tls`. A client context that trusts another CA proves which one
+// the outgoing connection used.
+TEST(TlsContextPair, AContainerConnectsWithItsClientContextAndServesWithItsServerContext) {
+  set_log_sink([](LogLevel, std::string_view) {});
+  Loop loop;
+  auto b = Container::create(loop, "tcp://127.0.0.1:0", tls_container(Format::json));
+  b->spawn<Echo>();
+  ContainerOptions pair;
+  pair.transport.tls = tls_context("ca", "server");
+  pair.transport.client_tls = tls_context("ca", "client");
+  auto a = Container::create(loop, "tcp://127.0.0.1:0", pair);
+  auto& me = a->spawn<Echo>();
+  ContainerOptions distrustful = pair;
+  distrustful.transport.client_tls = tls_context("other-ca", "other-client");
+  auto c = Container::create(loop, "tcp://127.0.0.1:0", distrustful);
+  auto run = [](Container* a, Container* b, Container* c, Echo* self) -> Task<std::string> {
+    AgentProxy remote = co_await a->connect(b->base_url() + "0");
+    EXPECT_EQ(co_await remote.call<int>("service", 42), 42);
+    // b calls a back over the same connection.
+    EXPECT_EQ(co_await remote.call<int>("call_me_back", *self, 43), 43);
+    std::string refused;
+    try {
+      (void)co_await c->connect(b->base_url() + "0");
+    } catch (const ConnectionError& e) {
+      refused = e.what();
+    }
+    co_await a->shutdown();
+    co_await b->shutdown();
+    co_await c->shutdown();
+    co_return refused;
+  };
+  std::string refused = loop.run(run(a.get(), b.get(), c.get(), &me));
+  set_log_sink(nullptr);
+  EXPECT_NE(refused.find("certificate"), std::string::npos) << refused;
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, TlsAgents, ::testing::Values(Format::json, Format::msgpack, Format::msgpack_blosc),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 

@@ -217,20 +217,21 @@ std::unique_ptr<Listener> listen_unix(Loop& loop, const Address& address, Accept
 namespace {
 Task<StreamPtr> connect_any(Loop& loop, Address address, TransportOptions options) {
   Activity opening(loop);  // the loop is not idle while a connection is being opened
+  const std::shared_ptr<TlsContext> tls = options.client_tls ? options.client_tls : options.tls;
   switch (address.kind) {
     case Address::Kind::tcp: {
       auto stream = co_await connect_tcp(loop, address, options);
-      if (options.tls) {
-        co_return co_await detail::tls_client(std::move(stream), options.tls,
+      if (tls) {
+        co_return co_await detail::tls_client(std::move(stream), tls,
                                               options.tls_server_name.empty() ? address.host : options.tls_server_name);
       }
       co_return stream;
     }
     case Address::Kind::unix_socket:
-      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
+      if (tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       co_return co_await connect_unix(loop, address);
     case Address::Kind::local:
-      if (options.tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
+      if (tls) throw std::invalid_argument("TLS runs over TCP only: " + address.url());
       co_return co_await detail::local_connect(loop, address.path);
   }
   throw std::invalid_argument("unknown address kind");

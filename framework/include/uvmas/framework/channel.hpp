@@ -31,8 +31,9 @@ inline constexpr std::size_t default_max_queued_bytes = std::size_t{8} << 20;
 
 /// Settings of a channel (and of every connection an rpc server or container makes).
 struct ChannelOptions {
-  /// The codec; both peers must use the same one (there is no negotiation).
-  Format codec = Format::json;
+  /// The codec, a built-in Format or a CustomCodec; both peers must use the
+  /// same one (there is no negotiation).
+  CodecChoice codec = Format::json;
   /// Extension type names; their typeids follow this order (aiomas's extra_serializers).
   std::vector<std::string> extra_serializers;
   /// Registers the custom type T (see serializable.hpp) as the next extra serializer.

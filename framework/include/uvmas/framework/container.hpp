@@ -43,8 +43,8 @@ struct ReconnectPolicy {
 
 /// Settings of a container; they apply to its server and to every outgoing connection.
 struct ContainerOptions {
-  /// The codec (both sides must agree).
-  Format codec = Format::json;
+  /// The codec, a built-in Format or a CustomCodec (both sides must agree).
+  CodecChoice codec = Format::json;
   /// Extension type names after the date (aiomas's extra_serializers): typeid 0
   /// is always the date ("datetime"), these get 1..m, agent references m+1.
   std::vector<std::string> extra_serializers;
@@ -66,7 +66,8 @@ struct ContainerOptions {
   /// The date of the own ExternalClock's time 0 (`parse_iso("2016-01-01T00:00:00+01:00")`;
   /// only the instant counts). Only with `external_clock`, as `init_time`.
   DateTime utc_start = ExternalClock::default_utc_start;
-  /// TLS (one context serves both the server and outgoing connections) and other transport settings.
+  /// TLS (`transport.tls` serves both the server and outgoing connections unless
+  /// `transport.client_tls` is set for the latter) and other transport settings.
   TransportOptions transport;
   /// The receive limit for one frame.
   std::size_t max_frame_size = default_max_frame_size;

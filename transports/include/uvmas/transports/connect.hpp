@@ -14,8 +14,13 @@ class TlsContext;
 
 /// Transport settings shared by connect and listen.
 struct TransportOptions {
-  /// When set, TCP connections run TLS with this context (see transports/tls.hpp).
+  /// When set, TCP connections run TLS with this context (see transports/tls.hpp):
+  /// a listener presents its certificate, a connection verifies the server's.
   std::shared_ptr<TlsContext> tls;
+  /// When set, outgoing connections use this context instead of `tls`, so a
+  /// container can serve with one identity and connect with another (aiomas's
+  /// pair of server and client contexts); `tls` then applies to listening only.
+  std::shared_ptr<TlsContext> client_tls;
   /// Host name to verify the server's certificate against (default: the address's host).
   std::string tls_server_name;
   /// TCP keepalive (both directions): after this many seconds without
