@@ -422,6 +422,20 @@ void Router::adopt(const std::string& name, Router& sub) const {
   sub.name_ = name;
 }
 
+void Router::adopt_members(int depth) const {
+  if (depth > 64) return;  // a cycle of sub-routers: their paths are what they are
+  auto walk = [&](const MethodTable& table) {
+    for (const auto& m : table.methods()) {
+      if (m.kind != Method::Kind::service) continue;
+      Router* sub = m.service ? m.service : m.reach(m, self_);
+      adopt(m.name, *sub);
+      if (sub != this) sub->adopt_members(depth + 1);
+    }
+  };
+  if (class_) walk(*class_);
+  walk(own_);
+}
+
 Router& Router::add_sub(std::string name, Router& sub) {
   sub.parent_ = this;
   sub.name_ = name;
@@ -495,10 +509,12 @@ Task<> Connection::close() {
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
+  root.adopt_members();
   return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options) {
+  root.adopt_members();
   return Connection(
       std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), make_codec(rpc_options(options))));
 }
@@ -510,6 +526,7 @@ ChannelOptions rpc_options(ChannelOptions options) {
 
 namespace {
 std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* root) {
+  if (root) root->adopt_members();
   auto state = std::make_shared<detail::ConnectionState>(std::move(channel), root);
   state->channel.set_request_handler(state.get());
   std::weak_ptr<detail::ConnectionState> weak = state;

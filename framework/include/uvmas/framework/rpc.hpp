@@ -431,7 +431,12 @@ Method member_service(std::string name, M member) {
   store_member(m, member);
   m.reach = [](const Method& m, void* self) -> Router* {
     C* object = static_cast<C*>(static_cast<typename SelfBase<C>::type*>(self));
-    return &(object->*load_member<M>(m));
+    auto& held = object->*load_member<M>(m);
+    if constexpr (std::is_same_v<std::decay_t<decltype(held)>, Router>) {
+      return &held;
+    } else {
+      return &held.router;
+    }
   };
   return m;
 }
@@ -521,11 +526,14 @@ class Methods {
   Methods& expose(std::string name, R (B::*method)(A...) const, std::vector<std::string> params) {
     return add_function<R, A...>(std::move(name), method, std::move(params));
   }
-  /// Exposes the router in data member `member` as the sub-service `name`
-  /// (a nested service, or a dict router of services).
-  template <class B>
-    requires std::derived_from<C, B>
-  Methods& expose(std::string name, Router B::*member) {
+  /// Exposes data member `member` as the sub-service `name`: a Router (a
+  /// dict router of services, say) or an object serving one as its `router`
+  /// member (a nested service).
+  template <class B, class S>
+    requires std::derived_from<C, B> && (std::same_as<S, Router> || requires(S& s) {
+               { s.router } -> std::convertible_to<const Router&>;
+             })
+  Methods& expose(std::string name, S B::*member) {
     table_.add(detail::member_service<C>(std::move(name), member));
     return *this;
   }
@@ -670,6 +678,13 @@ class Router {
                                       PathWalk&, std::span<const Value>, const Map&);
   /// Adopts `sub` reached through a data member as the child `name` (for its path).
   void adopt(const std::string& name, Router& sub) const;
+
+ public:
+  /// Gives every sub-service reached through a data member its router path
+  /// (done when the router starts serving, once its object is complete).
+  void adopt_members(int depth = 0) const;
+
+ private:
 
   const MethodTable* class_ = nullptr;
   void* self_ = nullptr;
