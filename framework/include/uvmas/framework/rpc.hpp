@@ -453,7 +453,7 @@ Method object_function(std::string name, F f, std::vector<std::string> params, s
                 const Map& kwargs) -> Outcome {
     F& fn = *static_cast<F*>(m.callable.get());
     if constexpr (is_task_v<R>) {
-      return call_with<R, A...>(fn, t, m, ctx, args, kwargs);  // the task keeps its own copy
+      return call_with<R, A...>(F(fn), t, m, ctx, args, kwargs);  // the task keeps its own copy
     } else {
       return call_with<R, A...>(std::ref(fn), t, m, ctx, args, kwargs);
     }
