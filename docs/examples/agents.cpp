@@ -8,10 +8,9 @@
 // [snippet:example]
 class TestAgent : public uvmas::Agent {
  public:
-  explicit TestAgent(uvmas::Container& c) : Agent(c) {
-    std::cout << "Ohai, I am " << *this << "\n";
-    expose("service", &TestAgent::service);
-  }
+  static void expose_methods(uvmas::rpc::Methods<TestAgent>& m) { m.expose("service", &TestAgent::service); }
+
+  explicit TestAgent(uvmas::Container& c) : Agent(c) { std::cout << "Ohai, I am " << *this << "\n"; }
 
   uvmas::Task<> run(std::string addr) {
     auto remote = co_await container().connect(addr);

@@ -16,7 +16,8 @@ namespace {
 // [snippet:agents]
 class Buyer : public uvmas::Agent {
  public:
-  explicit Buyer(uvmas::Container& c) : Agent(c) { expose("offer", &Buyer::offer); }
+  static void expose_methods(uvmas::rpc::Methods<Buyer>& m) { m.expose("offer", &Buyer::offer); }
+  explicit Buyer(uvmas::Container& c) : Agent(c) {}
 
   // Called back by the seller; accepts anything up to 10.
   bool offer(std::string item, double price) {
@@ -34,7 +35,8 @@ class Buyer : public uvmas::Agent {
 
 class Seller : public uvmas::Agent {
  public:
-  explicit Seller(uvmas::Container& c) : Agent(c) { expose("sell", &Seller::sell); }
+  static void expose_methods(uvmas::rpc::Methods<Seller>& m) { m.expose("sell", &Seller::sell); }
+  explicit Seller(uvmas::Container& c) : Agent(c) {}
 
   uvmas::Task<bool> sell(uvmas::rpc::Proxy buyer, std::string item) {
     co_return co_await buyer.call<bool>("offer", item, item == "apple" ? 0.5 : 12.0);

@@ -19,7 +19,8 @@ namespace {
 
 class Echo : public uvmas::Agent {
  public:
-  explicit Echo(uvmas::Container& c) : Agent(c) { expose("echo", &Echo::echo); }
+  static void expose_methods(uvmas::rpc::Methods<Echo>& m) { m.expose("echo", &Echo::echo); }
+  explicit Echo(uvmas::Container& c) : Agent(c) {}
   uvmas::Value echo(uvmas::Value v) { return v; }
 };
 

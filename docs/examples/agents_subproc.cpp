@@ -18,7 +18,8 @@ namespace {
 // [snippet:worker]
 class Worker : public uvmas::Agent {
  public:
-  Worker(uvmas::Container& c, int factor) : Agent(c), factor_(factor) { expose("work", &Worker::work); }
+  static void expose_methods(uvmas::rpc::Methods<Worker>& m) { m.expose("work", &Worker::work); }
+  Worker(uvmas::Container& c, int factor) : Agent(c), factor_(factor) {}
   int work(int x) { return x * factor_; }
 
  private:

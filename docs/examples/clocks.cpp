@@ -31,7 +31,8 @@ class Alarm : public uvmas::Agent {
 // [snippet:callee]
 class Calculator : public uvmas::Agent {
  public:
-  explicit Calculator(uvmas::Container& c) : Agent(c) { expose("compute", &Calculator::compute); }
+  static void expose_methods(uvmas::rpc::Methods<Calculator>& m) { m.expose("compute", &Calculator::compute); }
+  explicit Calculator(uvmas::Container& c) : Agent(c) {}
 
   uvmas::Task<double> compute() {
     co_await container().clock().sleep(0.25);  // waits on the clock: not activity

@@ -16,7 +16,8 @@ namespace {
 
 class Calculator : public uvmas::Agent {
  public:
-  explicit Calculator(uvmas::Container& c) : Agent(c) { expose("compute", &Calculator::compute); }
+  static void expose_methods(uvmas::rpc::Methods<Calculator>& m) { m.expose("compute", &Calculator::compute); }
+  explicit Calculator(uvmas::Container& c) : Agent(c) {}
   std::string type_name() const override { return "Calculator"; }
 
   uvmas::Task<double> compute(double x) {

@@ -30,10 +30,11 @@ namespace {
 // [snippet:agent]
 class Geometry : public uvmas::Agent {
  public:
-  explicit Geometry(uvmas::Container& c) : Agent(c) {
-    expose("mirror", &Geometry::mirror);
-    expose("show", &Geometry::show);
+  static void expose_methods(uvmas::rpc::Methods<Geometry>& m) {
+    m.expose("mirror", &Geometry::mirror);
+    m.expose("show", &Geometry::show);
   }
+  explicit Geometry(uvmas::Container& c) : Agent(c) {}
   Point mirror(Point p) { return {p.y, p.x}; }            // a Point in, a Point out
   std::string show(uvmas::Value v) { return uvmas::to_repr(v); }  // whatever arrives
 };

@@ -21,7 +21,8 @@ using namespace uvmas;
 /// The planner: answers a temperature with a setpoint.
 class Planner final : public Agent {
  public:
-  explicit Planner(Container& container) : Agent(container) { expose("setpoint", &Planner::setpoint); }
+  static void expose_methods(rpc::Methods<Planner>& m) { m.expose("setpoint", &Planner::setpoint); }
+  explicit Planner(Container& container) : Agent(container) {}
   double setpoint(double temp) { return temp < 20.0 ? 21.0 : 19.0; }
 };
 
@@ -31,9 +32,9 @@ class Planner final : public Agent {
 /// steps even without input.
 class Thermostat final : public Agent {
  public:
+  static void expose_methods(rpc::Methods<Thermostat>& m) { m.expose("temperature", &Thermostat::temperature); }
   Thermostat(Container& container, std::string planner, double check_every)
       : Agent(container), planner_(std::move(planner)), check_every_(check_every) {
-    expose("temperature", &Thermostat::temperature);
     check();
   }
   ~Thermostat() override { check_timer_.cancel(); }

@@ -8,10 +8,11 @@
 // [snippet:example]
 class MathServer {
  public:
-  /// The router names the class as aiomas would (for "is not exposed" errors).
-  uvmas::rpc::Router router{"__main__.MathServer"};
+  // What the class exposes, declared once for all its objects (aiomas's
+  // @expose). Errors name it as aiomas would: "__main__.MathServer".
+  static void expose_methods(uvmas::rpc::Methods<MathServer>& m) { m.expose("add", &MathServer::add, {"a", "b"}); }
 
-  MathServer() { router.expose("add", this, &MathServer::add, {"a", "b"}); }
+  uvmas::rpc::Router router{this};
 
   int add(int a, int b) { return a + b; }
 };

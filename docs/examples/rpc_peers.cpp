@@ -16,14 +16,15 @@ namespace {
 // [snippet:server]
 class Server {
  public:
-  uvmas::rpc::Router router{"__main__.Server"};
+  static void expose_methods(uvmas::rpc::Methods<Server>& m) {
+    m.expose("register", &Server::register_client);
+    m.expose("divide", &Server::divide);
+    m.expose("slow", &Server::slow);
+  }
+  uvmas::rpc::Router router{this};
   uvmas::Event slow_call_arrived;
 
-  explicit Server(uvmas::Loop& loop) : slow_call_arrived(loop), never_(loop) {
-    router.expose("register", this, &Server::register_client);
-    router.expose("divide", this, &Server::divide);
-    router.expose("slow", this, &Server::slow);
-  }
+  explicit Server(uvmas::Loop& loop) : slow_call_arrived(loop), never_(loop) {}
 
   // The client's service arrives as a proxy bound to this connection.
   uvmas::Task<std::string> register_client(uvmas::rpc::Proxy client) {

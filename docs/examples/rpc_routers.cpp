@@ -14,27 +14,34 @@
 namespace {
 
 // [snippet:service]
-class Calculator {
+class Stats {
  public:
-  uvmas::rpc::Router router{"__main__.Calculator"};
-  uvmas::rpc::Router stats{"__main__.Stats"};
+  static void expose_methods(uvmas::rpc::Methods<Stats>& m) { m.expose("calls", &Stats::calls); }
+  uvmas::rpc::Router router{this};
 
-  Calculator() {
-    // Parameter names make keyword arguments work; without them a call
-    // with keyword arguments is refused.
-    router.expose("add", this, &Calculator::add, {"a", "b"});
-    router.expose("scale", this, &Calculator::scale, {"x", "factor"});
-    stats.expose("calls", this, &Calculator::calls);
-    router.add_sub("stats", stats);  // nested: "stats/calls"
-  }
-
-  int add(int a, int b) { return ++calls_, a + b; }
-  // A trailing std::optional parameter may be left out, like a Python default.
-  double scale(double x, std::optional<double> factor) { return ++calls_, x * factor.value_or(2.0); }
-  int calls() { return calls_; }
+  int calls() const { return calls_; }
+  void count() { ++calls_; }
 
  private:
   int calls_ = 0;
+};
+
+class Calculator {
+ public:
+  static void expose_methods(uvmas::rpc::Methods<Calculator>& m) {
+    // Parameter names make keyword arguments work; without them a call
+    // with keyword arguments is refused.
+    m.expose("add", &Calculator::add, {"a", "b"});
+    m.expose("scale", &Calculator::scale, {"x", "factor"});
+    m.expose("stats", &Calculator::stats);  // a member serving a router: "stats/calls"
+  }
+  uvmas::rpc::Router router{this};
+
+  int add(int a, int b) { return stats.count(), a + b; }
+  // A trailing std::optional parameter may be left out, like a Python default.
+  double scale(double x, std::optional<double> factor) { return stats.count(), x * factor.value_or(2.0); }
+
+  Stats stats;
 };
 // [end:service]
 

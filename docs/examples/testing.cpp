@@ -16,8 +16,8 @@ namespace {
 // A thermometer whose reading rises by one degree every 60 s of clock time.
 class Thermometer : public uvmas::Agent {
  public:
+  static void expose_methods(uvmas::rpc::Methods<Thermometer>& m) { m.expose("read", &Thermometer::read); }
   explicit Thermometer(uvmas::Container& c) : Agent(c) {
-    expose("read", &Thermometer::read);
     tick();
   }
   ~Thermometer() override { timer_.cancel(); }

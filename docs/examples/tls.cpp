@@ -76,7 +76,8 @@ void rpc_over_tls(const std::string& dir) {
 
 class Echo : public uvmas::Agent {
  public:
-  explicit Echo(uvmas::Container& c) : Agent(c) { expose("echo", &Echo::echo); }
+  static void expose_methods(uvmas::rpc::Methods<Echo>& m) { m.expose("echo", &Echo::echo); }
+  explicit Echo(uvmas::Container& c) : Agent(c) {}
   std::string echo(std::string s) { return s; }
 };
 

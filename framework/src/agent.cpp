@@ -2,93 +2,100 @@
 
 #include "uvmas/framework/container.hpp"
 
-#include <cxxabi.h>
-
-#include <cstdlib>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <tuple>
-
 namespace uvmas {
+
+namespace {
+
+// Whether `table` has `m` as it is (same function type and parameter names).
+bool holds(const rpc::MethodTable& table, const rpc::Method& m) {
+  const rpc::Method* have = table.find(m.name);
+  return have && have->kind == m.kind && have->invoke == m.invoke && have->params == m.params;
+}
+
+// Whether `table` has every entry of `current` (the table an agent used so far).
+bool holds_all(const rpc::MethodTable& table, const rpc::MethodTable* current) {
+  if (!current || current == &table) return true;
+  for (const auto& m : current->methods())
+    if (!holds(table, m)) return false;
+  return true;
+}
+
+}  // namespace
 
 namespace detail {
 
-namespace {
-// The interned method tables. They live as long as the process: a table is
-// shared by every agent of a class, and there are as many tables as
-// (class, exposed name) pairs, not as agents.
-struct MethodRegistry {
-  std::mutex mutex;
-  std::map<std::tuple<const AgentMethods*, std::string, std::string>, std::unique_ptr<AgentMethods>> tables;
-};
-MethodRegistry& registry() {
-  static MethodRegistry r;
-  return r;
-}
-}  // namespace
-
-const AgentMethods* intern_method(const AgentMethods* base, std::string name, std::string key,
-                                  const std::function<AgentInvoke()>& make) {
-  if (base) {
-    // Re-exposing the same function under the same name changes nothing.
-    if (const auto* m = base->find(name); m && m->key == key) return base;
-  }
-  MethodRegistry& r = registry();
-  std::lock_guard lock(r.mutex);
-  auto& slot = r.tables[std::make_tuple(base, name, key)];
-  if (!slot) {
-    auto table = std::make_unique<AgentMethods>();
-    if (base) {
-      for (const auto& m : base->methods)
-        if (m.name != name) table->methods.push_back(m);
-    }
-    table->methods.push_back(AgentMethods::Method{std::move(name), std::move(key), make()});
-    slot = std::move(table);
-  }
-  return slot.get();
-}
-
-std::string short_type_name(const std::type_info& type) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
-                                                   std::free);
-  std::string name = (status == 0 && demangled) ? demangled.get() : type.name();
-  // Drop namespaces (outside template arguments): "ns::(anonymous namespace)::TestAgent" -> "TestAgent".
-  int depth = 0;
-  std::size_t cut = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c == '<' || c == '(') ++depth;
-    if (c == '>' || c == ')') --depth;
-    if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') cut = i + 2;
-  }
-  return name.substr(cut);
+rpc::Outcome LocalCall::invoke(void* data, const rpc::CallContext& ctx) {
+  auto& call = *static_cast<LocalCall*>(data);
+  Agent* agent = call.container->agent_at(call.index);
+  if (!agent) throw LookupError("Name \"" + std::to_string(call.index) + "\" not found in \"agents\"");
+  rpc::PathWalk walk(
+      call.name, [](const void* c) { return "agents/" + std::to_string(static_cast<const LocalCall*>(c)->index); },
+      &call);
+  const Map none;
+  return agent->invoke(ctx, walk, call.args, none);
 }
 
 }  // namespace detail
 
 Agent::Agent(Container& container) : container_(&container), index_(container.register_agent(this)) {}
 
-Agent::~Agent() { container_->unregister_agent(index_); }
+Agent::~Agent() {
+  seal_methods();
+  container_->unregister_agent(index_);
+}
 
 std::string Agent::addr() const { return container_->base_url() + aid(); }
 
-Task<Value> Agent::dispatch(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
-                            const Array& args, const Map& kwargs) {
-  // `path` is "agents/<id>/<name>"; `start` is where <name> begins (npos: the agent itself).
-  if (start == std::string::npos) throw TypeError("'" + type_name() + "' object is not callable");
-  std::size_t slash = path.find('/', start);
-  std::string name = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-  const detail::AgentMethods::Method* m = methods_ ? methods_->find(name) : nullptr;
-  if (!m) throw LookupError("Name \"" + name + "\" not found in \"" + path.substr(0, start - 1) + "\"");
-  if (slash != std::string::npos) {
-    // aiomas looks the next name up as an attribute of the function: never there.
-    std::size_t end = path.find('/', slash + 1);
-    throw LookupError("Name \"" + path.substr(slash + 1, end == std::string::npos ? std::string::npos : end - slash - 1) +
-                      "\" not found in \"" + path.substr(0, slash) + "\"");
+void Agent::expose_in_constructor(detail::ConstructorTable& slot, rpc::Method m) {
+  if (own_methods_) {
+    own_methods_->add(std::move(m));
+    return;
   }
-  return m->invoke(*this, ctx, args, kwargs);
+  if (building_ == &slot) {
+    slot.table.add(std::move(m));
+    return;
+  }
+  int state = slot.state.load(std::memory_order_acquire);
+  if (state == 0 && slot.state.compare_exchange_strong(state, 1, std::memory_order_acq_rel)) {
+    // The first instance of the class builds the shared table (starting from
+    // what a base class constructor exposed, if anything).
+    seal_methods();
+    slot.builder.store(this, std::memory_order_release);
+    if (methods_) {
+      for (const auto& entry : methods_->methods()) slot.table.add(entry);
+    }
+    slot.table.add(std::move(m));
+    building_ = &slot;
+    methods_ = &slot.table;
+    return;
+  }
+  if (state == 2 && holds(slot.table, m) && holds_all(slot.table, methods_)) {
+    methods_ = &slot.table;
+    return;
+  }
+  // Another instance is still building the shared table (in another thread),
+  // or this one exposes something else: a table of its own.
+  auto own = std::make_unique<rpc::MethodTable>(slot.table.qualname());
+  if (methods_) {
+    for (const auto& entry : methods_->methods()) own->add(entry);
+  }
+  own->add(std::move(m));
+  seal_methods();
+  methods_ = own.get();
+  own_methods_ = std::move(own);
+}
+
+void Agent::seal_methods() noexcept {
+  if (!building_) return;
+  building_->builder.store(nullptr, std::memory_order_relaxed);
+  building_->state.store(2, std::memory_order_release);
+  building_ = nullptr;
+}
+
+rpc::Outcome Agent::invoke(const rpc::CallContext& ctx, rpc::PathWalk& walk, std::span<const Value> args,
+                           const Map& kwargs) {
+  if (walk.done()) throw TypeError("'" + type_name() + "' object is not callable");
+  return rpc::invoke_path(methods_, static_cast<Agent*>(this), ctx, walk, args, kwargs);
 }
 
 }  // namespace uvmas

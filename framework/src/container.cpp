@@ -185,10 +185,7 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
       },
       {"aid"});
   root_.add_sub("agents", agents_router_);
-  agents_router_.set_resolver([this](const rpc::CallContext& ctx, const std::string& path, std::size_t start,
-                                     const Array& args, const Map& kwargs) {
-    return dispatch_agent(ctx, path, start, args, kwargs);
-  });
+  agents_router_.set_resolver(agents_resolver_);
 
   server_ = rpc::start_server(loop, address, root_, channel_options_);
   base_url_ = base_url_of(server_->address());
@@ -218,7 +215,8 @@ ExternalClock* Container::external_clock() const noexcept { return dynamic_cast<
 
 std::size_t Container::incoming_connections() const noexcept { return server_ ? server_->connections() : 0; }
 
-void Container::note_spawned(const Agent& agent) const {
+void Container::note_spawned(Agent& agent) const {
+  agent.seal_methods();
   if (!log_enabled(LogLevel::debug)) return;
   std::ostringstream line;
   line << "agent " << agent << " spawned";
@@ -243,13 +241,14 @@ Agent* Container::agent(std::string_view aid) const noexcept {
   return agents_[i];
 }
 
-Task<Value> Container::dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
-                                      const Array& args, const Map& kwargs) {
-  std::size_t slash = path.find('/', start);
-  std::string aid = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-  Agent* a = agent(aid);
-  if (!a) throw LookupError("Name \"" + aid + "\" not found in \"" + path.substr(0, start - 1) + "\"");
-  return a->dispatch(ctx, path, slash == std::string::npos ? std::string::npos : slash + 1, args, kwargs);
+rpc::Outcome Container::AgentsResolver::resolve(const rpc::CallContext& ctx, rpc::PathWalk& walk,
+                                               std::string_view segment, std::span<const Value> args,
+                                               const Map& kwargs) {
+  Agent* a = container->agent(segment);
+  if (!a) {
+    throw LookupError("Name \"" + std::string(segment) + "\" not found in \"" + walk.before() + "\"");
+  }
+  return a->invoke(ctx, walk, args, kwargs);
 }
 
 Task<AgentProxy> Container::connect(std::string_view url) { return connect_to(this, std::string(url), 0); }
@@ -385,7 +384,7 @@ Task<AgentProxy> Container::connect_to(Container* self, std::string url, double 
     // One of our own agents: called in-process, no socket.
     Agent* a = self->agent(u.aid);
     if (!a) throw ConnectionError(missing);
-    co_return AgentProxy(self->loopback_.remote()["agents"][u.aid], a->type_name(), url);
+    co_return AgentProxy(self->loopback_.remote()["agents"][u.aid], a->type_name(), url, self, a->index());
   }
   rpc::Connection con = co_await connection_to(self, u.container, timeout);
   auto it = self->outgoing_.find(u.container);

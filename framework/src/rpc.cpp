@@ -4,8 +4,33 @@
 #include "uvmas/clocks/timeout.hpp"
 #include "uvmas/core/task_group.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
+
+namespace uvmas::detail {
+
+std::string short_type_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(type.name(), nullptr, nullptr, &status),
+                                                   std::free);
+  std::string name = (status == 0 && demangled) ? demangled.get() : type.name();
+  // Drop namespaces (outside template arguments): "ns::(anonymous namespace)::TestAgent" -> "TestAgent".
+  int depth = 0;
+  std::size_t cut = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c == '<' || c == '(') ++depth;
+    if (c == '>' || c == ')') --depth;
+    if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') cut = i + 2;
+  }
+  return name.substr(cut);
+}
+
+}  // namespace uvmas::detail
 
 namespace uvmas::rpc {
 
@@ -80,7 +105,8 @@ Task<> release_later(Loop* loop, std::shared_ptr<ConnectionState> state) {
 
 Task<> ConnectionState::serve(ConnectionState* self, Request request) {
   // Functions may keep proxies (hence the state) beyond the connection's own owner.
-  CallContext ctx{self->shared_from_this()};
+  std::shared_ptr<ConnectionState> keep = self->shared_from_this();
+  CallContext ctx{self};
   std::exception_ptr error;
   Value result;
   try {
@@ -89,7 +115,13 @@ Task<> ConnectionState::serve(ConnectionState* self, Request request) {
     if (!problem.empty()) throw TypeError(problem);
     if (!self->root) throw LookupError("this side serves no RPC service on this connection");
     const Array& a = content.as_array();
-    result = co_await self->root->dispatch(ctx, a[0].as_string(), a[1].as_array(), a[2].as_map());
+    PathWalk walk(a[0].as_string());
+    Outcome outcome = self->root->invoke(ctx, walk, a[1].as_array(), a[2].as_map());
+    if (outcome.pending()) {
+      result = co_await outcome.take_task();
+    } else {
+      result = std::move(outcome.value());
+    }
   } catch (...) {
     error = std::current_exception();
   }
@@ -100,26 +132,27 @@ Task<> ConnectionState::serve(ConnectionState* self, Request request) {
   }
   // Dropping the last reference here would destroy the state's task group from
   // inside one of its own tasks: let the loop drop it after this task is gone.
-  if (ctx.connection.use_count() == 1) {
+  if (keep.use_count() == 1) {
     Loop& loop = self->channel.loop();
-    loop.spawn(release_later(&loop, std::move(ctx.connection)));
+    loop.spawn(release_later(&loop, std::move(keep)));
   }
 }
 
-std::vector<const Value*> bind_arguments(const std::string& fn, std::size_t arity, std::size_t required,
-                                         const std::vector<std::string>& names, const Array& args, const Map& kwargs) {
+void bind_arguments(const MethodTable& t, const Method& m, std::size_t arity, std::size_t required,
+                    std::span<const Value> args, const Map& kwargs, const Value** bound) {
+  auto fn = [&] { return t.label(m); };
+  const auto& names = m.params;
   if (args.size() > arity) {
-    throw TypeError(fn + "() takes " + std::to_string(arity) + " positional argument" + (arity == 1 ? "" : "s") +
+    throw TypeError(fn() + "() takes " + std::to_string(arity) + " positional argument" + (arity == 1 ? "" : "s") +
                     " but " + std::to_string(args.size()) + (args.size() == 1 ? " was" : " were") + " given");
   }
-  std::vector<const Value*> bound(arity, nullptr);
-  for (std::size_t i = 0; i < args.size(); ++i) bound[i] = &args[i];
+  for (std::size_t i = 0; i < arity; ++i) bound[i] = i < args.size() ? &args[i] : nullptr;
   for (const auto& [k, v] : kwargs) {
     const std::string& key = k.as_string();
     std::size_t i = 0;
     while (i < names.size() && names[i] != key) ++i;
-    if (i >= names.size() || i >= arity) throw TypeError(fn + "() got an unexpected keyword argument '" + key + "'");
-    if (bound[i]) throw TypeError(fn + "() got multiple values for argument '" + key + "'");
+    if (i >= names.size() || i >= arity) throw TypeError(fn() + "() got an unexpected keyword argument '" + key + "'");
+    if (bound[i]) throw TypeError(fn() + "() got multiple values for argument '" + key + "'");
     bound[i] = &v;
   }
   std::vector<std::string> missing;
@@ -131,11 +164,25 @@ std::vector<const Value*> bind_arguments(const std::string& fn, std::size_t arit
       if (i > 0) list += (i + 1 == missing.size()) ? (missing.size() > 2 ? ", and " : " and ") : ", ";
       list += missing[i];
     }
-    throw TypeError(fn + "() missing " + std::to_string(missing.size()) + " required positional argument" +
+    throw TypeError(fn() + "() missing " + std::to_string(missing.size()) + " required positional argument" +
                     (missing.size() == 1 ? "" : "s") + ": " + list);
   }
-  return bound;
 }
+
+void bad_argument(const MethodTable& t, const Method& m, std::size_t index, const char* why) {
+  std::string param = index < m.params.size() ? "'" + m.params[index] + "'" : std::to_string(index + 1);
+  throw TypeError(t.label(m) + "() argument " + param + ": " + why);
+}
+
+void check_param_names(const MethodTable& t, std::string_view name, std::size_t arity,
+                       const std::vector<std::string>& params) {
+  if (params.empty() || params.size() == arity) return;
+  throw std::invalid_argument("exposing " + std::string(t.class_name()) + "." + std::string(name) + ": " +
+                              std::to_string(params.size()) + " parameter name" + (params.size() == 1 ? "" : "s") +
+                              " given for " + std::to_string(arity) + " parameter" + (arity == 1 ? "" : "s"));
+}
+
+std::string default_qualname(const std::type_info& type) { return "__main__." + uvmas::detail::short_type_name(type); }
 
 }  // namespace detail
 
@@ -163,46 +210,74 @@ Task<Value> send_call(std::shared_ptr<detail::ConnectionState> state, Value cont
 constexpr std::size_t request_arg_depth = 3;
 constexpr std::size_t reply_result_depth = 1;
 
-// The arguments are already the callee's own copies (Values are deep-copied
-// values), so nothing is shared with the caller, as after a decode.
-Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
-  if (!state->root) throw ConnectionError("in-process connection to " + state->loopback_origin + " is closed");
-  // No frame, so nothing to count for the idle check: the callee runs in this
-  // process, and whatever it waits for is visible to the loop itself.
-  // Values the connection's codec cannot carry fail as over a socket: the
-  // request's before it leaves (SerializationError here), the result's as the
-  // EXCEPTION reply the callee would send instead.
-  const Codec* codec = state->loopback_codec ? &*state->loopback_codec : nullptr;
-  if (codec) {
-    for (const auto& a : args) codec->check_encodable(a, request_arg_depth);
-    for (const auto& [k, v] : kwargs) codec->check_encodable(v, request_arg_depth);
+[[noreturn]] void closed_in_process(const detail::ConnectionState& s) {
+  throw ConnectionError("in-process connection to " + s.loopback_origin + " is closed");
+}
+
+// Values the connection's codec cannot carry fail as over a socket: the
+// request's before it leaves (SerializationError here), the result's as the
+// EXCEPTION reply the callee would send instead.
+void check_request(const detail::ConnectionState& s, std::span<const Value> args, const Map& kwargs) {
+  if (!s.loopback_codec) return;
+  for (const auto& a : args) s.loopback_codec->check_encodable(a, request_arg_depth);
+  for (const auto& [k, v] : kwargs) s.loopback_codec->check_encodable(v, request_arg_depth);
+}
+
+void check_reply(const detail::ConnectionState& s, const Value& result) {
+  if (!s.loopback_codec) return;
+  try {
+    s.loopback_codec->check_encodable(result, reply_result_depth);
+  } catch (const CodecError&) {
+    throw RemoteException(s.loopback_origin, remote_traceback_text(std::current_exception(), "reply"));
   }
+}
+
+[[noreturn]] void remote_failure(const detail::ConnectionState& s, const std::exception_ptr& error) {
+  throw RemoteException(s.loopback_origin, remote_traceback_text(error));
+}
+
+// The rest of an in-process call whose function is a coroutine. No frame on
+// a channel, so nothing to count for the idle check: the callee runs in this
+// process, and whatever it waits for is visible to the loop itself.
+Task<Value> finish_loopback(std::shared_ptr<detail::ConnectionState> state, Task<Value> task) {
   std::exception_ptr error;
   Value result;
   try {
-    CallContext ctx{state};
-    result = co_await state->root->dispatch(ctx, path, args, kwargs);
+    result = co_await std::move(task);
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) throw RemoteException(state->loopback_origin, remote_traceback_text(error));
-  try {
-    if (codec) codec->check_encodable(result, reply_result_depth);
-  } catch (const CodecError&) {
-    throw RemoteException(state->loopback_origin, remote_traceback_text(std::current_exception(), "reply"));
-  }
+  if (error) remote_failure(*state, error);
+  check_reply(*state, result);
   co_return result;
+}
+
+// The arguments are already the callee's own copies (Values are deep-copied
+// values), so nothing is shared with the caller, as after a decode.
+Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args, Map kwargs) {
+  if (!state->root) closed_in_process(*state);
+  check_request(*state, args, kwargs);
+  std::optional<Outcome> outcome;
+  try {
+    PathWalk walk(path);
+    outcome.emplace(state->root->invoke(CallContext{state.get()}, walk, args, kwargs));
+  } catch (...) {
+    remote_failure(*state, std::current_exception());
+  }
+  if (outcome->pending()) co_return co_await finish_loopback(state, outcome->take_task());
+  check_reply(*state, outcome->value());
+  co_return std::move(outcome->value());
 }
 
 Task<> done() { co_return; }
 
-Task<Value> call_loopback_timed(std::shared_ptr<detail::ConnectionState> state, std::string path, Array args,
-                                Map kwargs, double timeout) {
+Task<Value> call_loopback_timed(std::shared_ptr<detail::ConnectionState> state, std::string path, Task<Value> call,
+                                double timeout) {
   Clock& clock = *state->loopback_clock;
   bool expired = false;
   Value result;
   try {
-    result = co_await with_timeout(clock, timeout, call_loopback(state, path, std::move(args), std::move(kwargs)));
+    result = co_await with_timeout(clock, timeout, std::move(call));
   } catch (const TimeoutError&) {
     expired = true;
   }
@@ -219,7 +294,9 @@ Task<Value> Proxy::call_value(std::string_view name, Array args, Map kwargs) con
   if (!state_->channel) {
     const double timeout = timeout_ > 0 ? timeout_ : state_->loopback_timeout;
     if (timeout > 0 && state_->loopback_clock) {
-      return call_loopback_timed(state_, join(name), std::move(args), std::move(kwargs), timeout);
+      std::string path = join(name);
+      return call_loopback_timed(state_, path, call_loopback(state_, path, std::move(args), std::move(kwargs)),
+                                 timeout);
     }
     return call_loopback(state_, join(name), std::move(args), std::move(kwargs));
   }
@@ -241,40 +318,139 @@ bool Proxy::connected() const {
   return ch.alive();
 }
 
+bool Proxy::in_process() const noexcept { return state_ && !state_->channel; }
+
+Outcome Proxy::invoke_in_process(std::span<const Value> args, Outcome (*invoke)(void* data, const CallContext& ctx),
+                                 void* data) const {
+  detail::ConnectionState* s = state_.get();
+  if (!s) throw ConnectionError("proxy is not bound to a connection");
+  if (!s->root) closed_in_process(*s);
+  check_request(*s, args, Map{});
+  std::optional<Outcome> outcome;
+  try {
+    outcome.emplace(invoke(data, CallContext{s}));
+  } catch (...) {
+    remote_failure(*s, std::current_exception());
+  }
+  if (!outcome->pending()) check_reply(*s, outcome->value());
+  return std::move(*outcome);
+}
+
+Task<Value> Proxy::finish_in_process(std::string_view name, Task<Value> task) const {
+  const double timeout = timeout_ > 0 ? timeout_ : state_->loopback_timeout;
+  if (timeout > 0 && state_->loopback_clock)
+    return call_loopback_timed(state_, join(name), finish_loopback(state_, std::move(task)), timeout);
+  return finish_loopback(state_, std::move(task));
+}
+
+Proxy Proxy::from_value(detail::ConnectionState* state, const Value& v) {
+  return from_value(state ? state->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), v);
+}
+
 Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
   if (!v.is_extension() || v.as_extension().type != proxy_type || !v.as_extension().data.is_string())
     throw TypeError("expected a service reference, got " + std::string(v.kind_name()));
   return Proxy(state, v.as_extension().data.as_string());
 }
 
-// -- Router -------------------------------------------------------------------
+// -- method tables and routers --------------------------------------------------
 
-void Router::add_function(std::string name, Function f) {
-  Entry e;
-  e.function = std::move(f);
-  entries_[std::move(name)] = std::move(e);
+std::string MethodTable::label(const Method& m) const {
+  std::string_view cls = class_name();
+  if (cls == "ServiceDict") return m.name;
+  return std::string(cls) + "." + m.name;
 }
 
-std::string Router::function_label(const std::string& name) const {
-  std::string_view q = qualname_;
-  std::string_view cls = q.substr(q.rfind('.') + 1);  // npos + 1 == 0: the whole name
-  if (cls == "ServiceDict") return name;
-  return std::string(cls) + "." + name;
+void MethodTable::add(Method m) {
+  for (auto& existing : methods_) {
+    if (existing.name == m.name) {
+      existing = std::move(m);
+      return;
+    }
+  }
+  methods_.push_back(std::move(m));
+}
+
+namespace {
+
+[[noreturn]] void not_found(std::string_view name, const std::string& where) {
+  throw LookupError("Name \"" + std::string(name) + "\" not found in \"" + where + "\"");
+}
+
+std::string_view last_part(std::string_view qualname) { return qualname.substr(qualname.rfind('.') + 1); }
+
+}  // namespace
+
+namespace detail {
+// Calls entry `m` of `table` on `self` with what is left of `walk`; `owner`
+// (if any) is the router the entry belongs to, which adopts sub-routers
+// reached through data members so that their references name their path.
+Outcome invoke_entry(const MethodTable& table, const Method& m, void* self, const Router* owner,
+                     const CallContext& ctx, PathWalk& walk, std::span<const Value> args, const Map& kwargs) {
+  switch (m.kind) {
+    case Method::Kind::hidden:
+      throw LookupError("\"" + table.qualname() + "." + m.name + "\" is not exposed");
+    case Method::Kind::service: {
+      Router* sub = m.service ? m.service : m.reach(m, self);
+      if (owner) owner->adopt(m.name, *sub);
+      if (walk.done()) throw TypeError("'" + std::string(last_part(sub->qualname())) + "' object is not callable");
+      return sub->invoke(ctx, walk, args, kwargs);
+    }
+    case Method::Kind::function:
+      break;
+  }
+  if (!walk.done()) {
+    // aiomas looks the next name up as an attribute of the function: never there.
+    std::string_view next = walk.next();
+    not_found(next, walk.before());
+  }
+  return m.invoke(m, table, self, ctx, args, kwargs);
+}
+}  // namespace detail
+
+Outcome invoke_path(const MethodTable* table, void* self, const CallContext& ctx, PathWalk& walk,
+                    std::span<const Value> args, const Map& kwargs) {
+  std::string_view name = walk.next();
+  const Method* m = table ? table->find(name) : nullptr;
+  if (!m) not_found(name, walk.before());
+  return detail::invoke_entry(*table, *m, self, nullptr, ctx, walk, args, kwargs);
+}
+
+void Router::adopt(const std::string& name, Router& sub) const {
+  if (sub.parent_ || &sub == this) return;
+  sub.parent_ = this;
+  sub.name_ = name;
+}
+
+void Router::adopt_members(int depth) const {
+  if (depth > 64) return;  // a cycle of sub-routers: their paths are what they are
+  auto walk = [&](const MethodTable& table) {
+    for (const auto& m : table.methods()) {
+      if (m.kind != Method::Kind::service) continue;
+      Router* sub = m.service ? m.service : m.reach(m, self_);
+      adopt(m.name, *sub);
+      if (sub != this) sub->adopt_members(depth + 1);
+    }
+  };
+  if (class_) walk(*class_);
+  walk(own_);
 }
 
 Router& Router::add_sub(std::string name, Router& sub) {
   sub.parent_ = this;
   sub.name_ = name;
-  Entry e;
-  e.sub = &sub;
-  entries_[std::move(name)] = std::move(e);
+  Method m;
+  m.name = std::move(name);
+  m.kind = Method::Kind::service;
+  m.service = &sub;
+  own_.add(std::move(m));
   return *this;
 }
 
 Router& Router::add_hidden(std::string name) {
-  Entry e;
-  e.hidden = true;
-  entries_[std::move(name)] = std::move(e);
+  Method m;
+  m.name = std::move(name);
+  own_.add(std::move(m));
   return *this;
 }
 
@@ -284,33 +460,30 @@ std::string Router::path() const {
   return p.empty() ? name_ : p + "/" + name_;
 }
 
-Task<Value> Router::dispatch(const CallContext& ctx, const std::string& path, const Array& args,
-                             const Map& kwargs) const {
-  const Router* node = this;
-  const Entry* found = nullptr;
-  std::string so_far;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t slash = path.find('/', start);
-    std::string component = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!node) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
-    auto it = node->entries_.find(component);
-    if (it == node->entries_.end() && node->resolver_) return node->resolver_(ctx, path, start, args, kwargs);
-    if (it == node->entries_.end()) throw LookupError("Name \"" + component + "\" not found in \"" + so_far + "\"");
-    if (it->second.hidden) throw LookupError("\"" + node->qualname_ + "." + component + "\" is not exposed");
-    found = &it->second;
-    node = found->sub;
-    if (!so_far.empty() || start > 0) so_far += "/";
-    so_far += component;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
+Outcome Router::invoke(const CallContext& ctx, PathWalk& walk, std::span<const Value> args, const Map& kwargs) const {
+  std::string_view name = walk.next();
+  const MethodTable* table = class_;
+  const Method* m = class_ ? class_->find(name) : nullptr;
+  if (!m) {
+    table = &own_;
+    m = own_.find(name);
   }
-  if (!found->function) {
-    const std::string& q = found->sub->qualname_;
-    auto dot = q.rfind('.');
-    throw TypeError("'" + (dot == std::string::npos ? q : q.substr(dot + 1)) + "' object is not callable");
+  if (!m) {
+    if (resolver_) return resolver_->resolve(ctx, walk, name, args, kwargs);
+    not_found(name, walk.before());
   }
-  return found->function(ctx, args, kwargs);
+  return detail::invoke_entry(*table, *m, self_, this, ctx, walk, args, kwargs);
+}
+
+namespace {
+Task<Value> ready(Value v) { co_return v; }
+}  // namespace
+
+Task<Value> Router::dispatch(const CallContext& ctx, std::string_view path, const Array& args, const Map& kwargs) const {
+  PathWalk walk(path);
+  Outcome outcome = invoke(ctx, walk, args, kwargs);
+  if (outcome.pending()) return outcome.take_task();
+  return ready(std::move(outcome.value()));
 }
 
 // -- connections --------------------------------------------------------------
@@ -336,10 +509,12 @@ Task<> Connection::close() {
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
+  root.adopt_members();
   return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options) {
+  root.adopt_members();
   return Connection(
       std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), make_codec(rpc_options(options))));
 }
@@ -351,6 +526,7 @@ ChannelOptions rpc_options(ChannelOptions options) {
 
 namespace {
 std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* root) {
+  if (root) root->adopt_members();
   auto state = std::make_shared<detail::ConnectionState>(std::move(channel), root);
   state->channel.set_request_handler(state.get());
   std::weak_ptr<detail::ConnectionState> weak = state;

@@ -200,6 +200,102 @@ Task<> local_calls(Container* c, TestAgent* me, std::string url) {
   EXPECT_EQ(error, "Name \"nosuch\" not found in \"agents/1\"");
 }
 
+TEST(Agents, ConstructorExposuresBuildOneTableSharedByTheClass) {
+  Loop loop;
+  auto c = Container::create(loop, "local://shared");
+  auto& a = c->spawn<TestAgent>();
+  auto& b = c->spawn<TestAgent>();
+  auto& d = c->spawn<TestAgent>();
+  ASSERT_NE(a.methods(), nullptr);
+  EXPECT_EQ(a.methods(), b.methods());
+  EXPECT_EQ(a.methods(), d.methods());
+  EXPECT_EQ(a.methods()->methods().size(), 5u);
+  loop.run(c->shutdown());
+}
+
+class Ledger {
+ public:
+  static void expose_methods(rpc::Methods<Ledger>& m) { m.expose("total", &Ledger::total); }
+  rpc::Router router{this};
+  int total() const { return total_; }
+  void add(int n) { total_ += n; }
+
+ private:
+  int total_ = 0;
+};
+
+class Store : public Agent {
+ public:
+  static void expose_methods(rpc::Methods<Store>& m) {
+    m.expose("sell", &Store::sell, {"item", "count"});
+    m.expose("fail_later", &Store::fail_later);
+    m.hide("restock");
+    m.expose("ledger", &Store::ledger);
+    m.expose("info", &Store::info);
+  }
+  explicit Store(Container& c) : Agent(c) { info.expose("hours", [] { return std::string("9-17"); }); }
+  int sell(std::string item, int count) {
+    int price = static_cast<int>(item.size()) * count;
+    ledger.add(price);
+    return price;
+  }
+  Task<int> fail_later() {
+    co_await container().loop().yield();
+    throw ValueError("sold out");
+  }
+  void restock() {}
+  Ledger ledger;
+  rpc::Router info;
+};
+
+Task<std::string> remote_error(AgentProxy p, std::string name, Array args) {
+  try {
+    co_await p.call_kw(name, std::move(args), Map{});
+  } catch (const RemoteException& e) {
+    co_return e.remote_type() + ": " + e.remote_message();
+  }
+  co_return "no error";
+}
+
+Task<> store_calls(Container* c, std::string url, int total) {
+  AgentProxy store = co_await c->connect(url);
+  EXPECT_EQ(co_await store.call<int>("sell", "pear", 2), 8);
+  Array args{"fig"};
+  Map kwargs{{"count", 3}};
+  EXPECT_EQ(co_await store.call_kw<int>("sell", std::move(args), std::move(kwargs)), 9);
+  EXPECT_EQ(co_await store.call<int>("ledger/total"), total);
+  EXPECT_EQ(co_await store.call<std::string>("info/hours"), "9-17");
+  std::string aid = url.substr(url.rfind('/') + 1);
+  EXPECT_EQ(co_await remote_error(store, "restock", {}), "LookupError: \"__main__.Store.restock\" is not exposed");
+  EXPECT_EQ(co_await remote_error(store, "ledger", {}), "TypeError: 'Ledger' object is not callable");
+  EXPECT_EQ(co_await remote_error(store, "ledger/nope", {}),
+            "LookupError: Name \"nope\" not found in \"agents/" + aid + "/ledger\"");
+  EXPECT_EQ(co_await remote_error(store, "sell/x", {}),
+            "LookupError: Name \"x\" not found in \"agents/" + aid + "/sell\"");
+  Array bad{"fig", "many"};
+  EXPECT_EQ(co_await remote_error(store, "sell", bad), "TypeError: Store.sell() argument 'count': expected int, got str");
+  EXPECT_EQ(co_await remote_error(store, "fail_later", {}), "ValueError: sold out");
+  try {
+    co_await store.call("fail_later");
+    ADD_FAILURE() << "no exception";
+  } catch (const RemoteException& e) {
+    EXPECT_EQ(e.remote_message(), "sold out");
+  }
+}
+
+TEST(Agents, ExposedServicesHiddenNamesAndErrorsAreTheSameInProcessAndAcross) {
+  Loop loop;
+  auto market = Container::create(loop, "local://store-market");
+  auto town = Container::create(loop, "local://store-town");
+  market->spawn<Store>();
+  auto& store = market->spawn<Store>();
+  loop.run(store_calls(market.get(), store.addr(), 17));  // in-process
+  loop.run(store_calls(town.get(), store.addr(), 34));  // across two containers
+  EXPECT_EQ(store.ledger.total(), 34);
+  loop.run(town->shutdown());
+  loop.run(market->shutdown());
+}
+
 TEST(Agents, CallsToAnAgentOfTheSameContainerOpenNoSocket) {
   Loop loop;
   auto c = Container::create(loop, "tcp://127.0.0.1:0");

@@ -94,6 +94,21 @@ TEST(Examples, RpcRoutersReachNestedAndDictRoutersWithKeywords) {
             "TypeError: Calculator.add() argument 'a': expected int, got str\n");
 }
 
+TEST(Examples, AgentsExposeKeywordsHiddenNamesAndNestedServices) {
+  auto r = run_process(bin_dir() + "/example-agents_expose");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "refused: exposing Shop.buy: 1 parameter name given for 2 parameters\n"
+            "buy(apple, 4) = 2\n"
+            "buy(pear, count=2) = 4\n"
+            "till/total() = 6\n"
+            "info/opening_hours() = 9-17\n"
+            "LookupError: \"shop.Shop.restock\" is not exposed\n"
+            "LookupError: Name \"steal\" not found in \"agents/0\"\n"
+            "TypeError: 'Till' object is not callable\n"
+            "TypeError: Shop.buy() argument 'count': expected int, got str\n");
+}
+
 TEST(Examples, RpcPeersCallBackFailRemotelyAndLoseTheConnection) {
   auto r = run_process(bin_dir() + "/example-rpc_peers");
   EXPECT_EQ(r.exit_code, 0);

@@ -10,33 +10,39 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace {
 
 using namespace uvmas;
 
 struct Calc {
-  rpc::Router router{"__main__.Calc"};
-  Calc() { router.expose("mul", this, &Calc::mul, {"a", "b"}); }
+  static void expose_methods(rpc::Methods<Calc>& m) { m.expose("mul", &Calc::mul, {"a", "b"}); }
+  rpc::Router router{this};
   int mul(int a, int b) { return a * b; }
 };
 
+// Its class table (member functions, member services, a hidden name) and
+// entries of the router's own (lambdas, a static function) side by side.
 struct RootSvc {
-  rpc::Router router{"__main__.RootSvc"};
+  static void expose_methods(rpc::Methods<RootSvc>& m) {
+    m.expose("add", &RootSvc::add, {"a", "b"});
+    m.expose("slow_add", &RootSvc::slow_add, {"a", "b", "spins"});
+    m.expose("calc", &RootSvc::calc);
+    m.expose("fns", &RootSvc::fns);
+    m.hide("hidden");
+  }
+  rpc::Router router{this};
   Calc calc;
   rpc::Router fns;  // dict-style
   rpc::Router deep;
   Loop* loop = nullptr;
   RootSvc() {
-    router.expose("add", this, &RootSvc::add, {"a", "b"});
     router.expose("fail", [](std::string msg) -> int { throw ValueError(msg); });
-    router.expose("slow_add", this, &RootSvc::slow_add, {"a", "b", "spins"});
     router.expose("nothing", [] {});
     router.expose("get_calc", [this] { return calc.router.ref(); });
     router.expose("get_root", [this] { return router.ref(); });
     router.expose("call_back", &RootSvc::call_back);
-    router.add_sub("calc", calc.router);
-    router.add_sub("fns", fns);
-    router.add_hidden("hidden");
     fns.expose("neg", [](int x) { return -x; });
     fns.add_sub("deep", deep);
     deep.expose("sq", [](int x) { return x * x; });
@@ -106,6 +112,54 @@ Task<std::string> error_of(rpc::Proxy p, std::string name, Array args) {
     text = last_line(e);
   }
   co_return text;
+}
+
+struct Counter {
+  static void expose_methods(rpc::Methods<Counter>& m) {
+    m.qualname("pkg.Counter");
+    m.expose("bump", &Counter::bump, {"by"});
+    m.hide("reset");
+  }
+  rpc::Router router{this};
+  int bump(int by) { return count += by; }
+  int count = 0;
+};
+
+TEST(Rpc, AClassTableIsBuiltOnceAndServesEachObject) {
+  Counter a, b;
+  EXPECT_EQ(&rpc::methods_of<Counter>(), &rpc::methods_of<Counter>());
+  EXPECT_EQ(rpc::methods_of<Counter>().qualname(), "pkg.Counter");
+  EXPECT_EQ(rpc::methods_of<Calc>().qualname(), "__main__.Calc");  // derived from the class name
+  Loop loop;
+  auto ca = rpc::loopback_connection(loop, a.router, "a");
+  auto cb = rpc::loopback_connection(loop, b.router, "b");
+  loop.run([](rpc::Proxy pa, rpc::Proxy pb) -> Task<> {
+    EXPECT_EQ(co_await pa.call<int>("bump", 2), 2);
+    EXPECT_EQ(co_await pb.call<int>("bump", 5), 5);
+    Array none;
+    Map by{{"by", 3}};
+    EXPECT_EQ(co_await pa.call_kw<int>("bump", std::move(none), std::move(by)), 5);
+    EXPECT_EQ(co_await error_of(pa, "reset", {}), "LookupError: \"pkg.Counter.reset\" is not exposed");
+  }(ca.remote(), cb.remote()));
+  EXPECT_EQ(a.count, 5);
+  EXPECT_EQ(b.count, 5);
+}
+
+struct Misnamed {
+  int two(int a, int b) { return a + b; }
+};
+
+TEST(Rpc, AWrongNumberOfParameterNamesIsRefusedWhenExposing) {
+  rpc::Methods<Misnamed> m;
+  try {
+    m.expose("two", &Misnamed::two, {"a"});
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "exposing Misnamed.two: 1 parameter name given for 2 parameters");
+  }
+  rpc::Router r("__main__.Svc");
+  EXPECT_THROW(r.expose("neg", [](int x) { return -x; }, {"x", "y"}), std::invalid_argument);
+  EXPECT_NO_THROW(r.expose("neg", [](int x) { return -x; }, {"x"}));
 }
 
 TEST(Rpc, ErrorsCarryAiomasTexts) {

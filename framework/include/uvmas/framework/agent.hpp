@@ -5,25 +5,28 @@
 /// \code
 /// class TestAgent : public uvmas::Agent {
 ///  public:
-///   explicit TestAgent(uvmas::Container& c) : Agent(c) { expose("service", &TestAgent::service); }
+///   static void expose_methods(uvmas::rpc::Methods<TestAgent>& m) { m.expose("service", &TestAgent::service); }
+///   explicit TestAgent(uvmas::Container& c) : Agent(c) {}
 ///   int service(int value) { return value; }
 /// };
 /// \endcode
 ///
-/// Memory: the exposed functions of a class live in one table shared by all
-/// its instances (interned the first time a constructor exposes them), so an
-/// idle agent costs the framework a few words, not a router each.
+/// Memory: the exposed functions of a class live in one method table shared
+/// by all its instances (built once per class), so an idle agent costs the
+/// framework a few words, not a router each.
 
 #include <uvmas/framework/rpc.hpp>
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
-#include <cstring>
-#include <functional>
+#include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <typeinfo>
+#include <array>
 #include <vector>
 
 namespace uvmas {
@@ -33,42 +36,47 @@ class Agent;
 
 namespace detail {
 
-/// A type-erased exposed member function: calls it on `agent` with raw arguments.
-using AgentInvoke = std::function<Task<Value>(Agent& agent, const rpc::CallContext&, const Array&, const Map&)>;
-
-/// The exposed functions of one agent class: immutable once built and shared
-/// by every instance (see intern_method).
-struct AgentMethods {
-  struct Method {
-    std::string name;
-    std::string key;  // identity of the function (its type and member pointer bytes) for interning
-    AgentInvoke invoke;
-  };
-  std::vector<Method> methods;
-  /// The method called `name`, or nullptr.
-  const Method* find(std::string_view name) const noexcept {
-    for (const auto& m : methods)
-      if (m.name == name) return &m;
-    return nullptr;
-  }
+/// The method table an agent class builds with expose() calls in its
+/// constructor: the first instance fills it, and once that instance is
+/// complete (spawned) every later one shares it. An instance that cannot
+/// share it (another thread is still building it, or it exposes something
+/// else) gets a table of its own. Lock-free; one per class.
+struct ConstructorTable {
+  explicit ConstructorTable(std::string qualname) : table(std::move(qualname)) {}
+  rpc::MethodTable table;
+  /// 0: empty; 1: being built by `builder`; 2: complete.
+  std::atomic<int> state{0};
+  std::atomic<const Agent*> builder{nullptr};
 };
 
-/// The table `base` plus (or with replaced) method `name`. Tables are interned
-/// process-wide by (base, name, key): the second instance of a class walks the
-/// same chain of tables as the first and allocates nothing. Thread-safe.
-const AgentMethods* intern_method(const AgentMethods* base, std::string name, std::string key,
-                                  const std::function<AgentInvoke()>& make);
+template <class C>
+ConstructorTable& constructor_table() {
+  static ConstructorTable table(rpc::detail::default_qualname(typeid(C)));
+  return table;
+}
 
-/// The class name without namespaces of a demangled `typeid` name.
-std::string short_type_name(const std::type_info& type);
+/// An in-process agent call on its way into the callee (see AgentProxy::call).
+struct LocalCall {
+  Container* container;
+  std::size_t index;
+  std::string_view name;
+  std::span<const Value> args;
+  static rpc::Outcome invoke(void* data, const rpc::CallContext& ctx);
+};
 
 }  // namespace detail
 
 /// The base class of agents (aiomas.agent.Agent). Constructing one registers
 /// it in its container, which gives it the next id ("0", "1", ...) and the
 /// address `<container base URL><id>`. Not copyable or movable (peers know it
-/// by id). Create agents with `Container::spawn<T>(args...)`, or own them
-/// yourself; an agent must not outlive its container.
+/// by id). Create agents with `Container::spawn<T>(args...)`; an agent must
+/// not outlive its container.
+///
+/// A class declares what it exposes once, in a static member function that
+/// Container::spawn finds: `static void expose_methods(rpc::Methods<T>& m)`
+/// (member functions, sub-routers held in data members, hidden names and
+/// the qualname, as for RPC services). expose() calls in the constructor
+/// are accepted too.
 class Agent {
  public:
   explicit Agent(Container& container);
@@ -92,10 +100,12 @@ class Agent {
   /// that the receiver turns into a proxy calling back over the same connection.
   Value ref() const { return Value::extension(std::string(rpc::proxy_type), "agents/" + aid()); }
 
-  /// Calls exposed function `path` ("service") with raw arguments (used by the
-  /// container; LookupError/TypeError follow aiomas's texts).
-  Task<Value> dispatch(const rpc::CallContext& ctx, const std::string& path, std::size_t start, const Array& args,
-                       const Map& kwargs);
+  /// Calls what the rest of `walk` names ("service", "stats/calls") with raw
+  /// arguments (used by the container; LookupError/TypeError follow aiomas's texts).
+  rpc::Outcome invoke(const rpc::CallContext& ctx, rpc::PathWalk& walk, std::span<const Value> args,
+                      const Map& kwargs);
+  /// The agent's method table (nullptr: it exposes nothing).
+  const rpc::MethodTable* methods() const noexcept { return methods_; }
 
   /// Prints `ClassName('<addr>')`.
   friend std::ostream& operator<<(std::ostream& os, const Agent& agent) {
@@ -103,10 +113,12 @@ class Agent {
   }
 
  protected:
-  /// Exposes a member function under `name` (call it in the constructor).
-  /// Arguments convert as for rpc::Router (a peer's agent reference is an
-  /// rpc::Proxy parameter); functions may return Task<R>; returning an Agent
-  /// (or `*this`) sends a reference. Keyword arguments need `param_names`.
+  /// Exposes a member function under `name` (call it in the constructor; a
+  /// class with `expose_methods` declares them there instead). Arguments
+  /// convert as for rpc::Router (a peer's agent reference is an rpc::Proxy
+  /// parameter); functions may return Task<R>; returning an Agent (or
+  /// `*this`) sends a reference. Keyword arguments need `params`, the names
+  /// of all parameters (std::invalid_argument at once if their number is wrong).
   template <class C, class R, class... A>
     requires std::derived_from<C, Agent>
   void expose(std::string name, R (C::*method)(A...)) {
@@ -114,27 +126,11 @@ class Agent {
   }
   template <class C, class R, class... A>
     requires std::derived_from<C, Agent>
-  void expose(std::string name, R (C::*method)(A...), std::vector<std::string> param_names) {
-    using Method = R (C::*)(A...);
-    std::string key(typeid(Method).name());
-    key.push_back('\0');
-    char bytes[sizeof(Method)];
-    std::memcpy(bytes, &method, sizeof(Method));
-    key.append(bytes, sizeof(Method));
-    for (const auto& p : param_names) {
-      key.push_back('\0');
-      key += p;
-    }
-    std::string fn = name;
-    methods_ = detail::intern_method(methods_, std::move(name), std::move(key), [&]() -> detail::AgentInvoke {
-      // Argument errors name the method as Python does: "TestAgent.service()".
-      return [fn = detail::short_type_name(typeid(C)) + "." + fn, method, names = param_names](
-                 Agent& agent, const rpc::CallContext& ctx, const Array& args, const Map& kwargs) -> Task<Value> {
-        C* self = static_cast<C*>(&agent);
-        auto f = [self, method](A... a) -> R { return (self->*method)(std::forward<A>(a)...); };
-        return rpc::detail::call_with<decltype(f), R, A...>(f, ctx, fn, names, args, kwargs);
-      };
-    });
+  void expose(std::string name, R (C::*method)(A...), std::vector<std::string> params) {
+    auto& slot = detail::constructor_table<C>();
+    rpc::detail::check_param_names(slot.table, name, sizeof...(A), params);
+    expose_in_constructor(slot, rpc::detail::member_function<C, R (C::*)(A...), R, A...>(std::move(name), method,
+                                                                                           std::move(params)));
   }
 
   /// Exposes a member function that takes the call's raw positional and
@@ -143,22 +139,28 @@ class Agent {
   template <class C>
     requires std::derived_from<C, Agent>
   void expose_raw(std::string name, Task<Value> (C::*method)(Array args, Map kwargs)) {
-    std::string key("raw\0", 4);
-    key += typeid(C).name();
-    char bytes[sizeof(method)];
-    std::memcpy(bytes, &method, sizeof(method));
-    key.append(bytes, sizeof(method));
-    methods_ = detail::intern_method(methods_, std::move(name), std::move(key), [&]() -> detail::AgentInvoke {
-      return [method](Agent& agent, const rpc::CallContext&, const Array& args, const Map& kwargs) -> Task<Value> {
-        return (static_cast<C&>(agent).*method)(args, kwargs);
-      };
-    });
+    rpc::Method m;
+    m.name = std::move(name);
+    m.kind = rpc::Method::Kind::function;
+    rpc::detail::store_member(m, method);
+    m.invoke = [](const rpc::Method& m, const rpc::MethodTable&, void* self, const rpc::CallContext&,
+                  std::span<const Value> args, const Map& kwargs) -> rpc::Outcome {
+      auto fn = rpc::detail::load_member<Task<Value> (C::*)(Array, Map)>(m);
+      return rpc::Outcome((static_cast<C*>(static_cast<Agent*>(self))->*fn)(Array(args.begin(), args.end()), kwargs));
+    };
+    expose_in_constructor(detail::constructor_table<C>(), std::move(m));
   }
 
  private:
   friend class Container;
+  void expose_in_constructor(detail::ConstructorTable& slot, rpc::Method m);
+  /// Called once the agent is complete: a table it built is now shared.
+  void seal_methods() noexcept;
+
   Container* container_;
-  const detail::AgentMethods* methods_ = nullptr;
+  const rpc::MethodTable* methods_ = nullptr;
+  detail::ConstructorTable* building_ = nullptr;
+  std::unique_ptr<rpc::MethodTable> own_methods_;
   std::size_t index_;
 };
 
@@ -184,6 +186,11 @@ class AgentProxy {
   /// A proxy whose calls first re-connect through `source` when the connection was lost.
   AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url, std::shared_ptr<detail::ProxySource> source)
       : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)), source_(std::move(source)) {}
+  /// A proxy of agent `index` of `local`, reached through `proxy`, an
+  /// in-process connection of that container: calls go straight through the
+  /// agent's method table, with no encoding and no path built.
+  AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url, Container* local, std::size_t index)
+      : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)), local_(local), index_(index) {}
 
   /// Calls the agent's exposed function `name(args...)`, converting the result
   /// to R. Throws RemoteException, ConnectionError, SerializationError,
@@ -191,6 +198,10 @@ class AgentProxy {
   /// the call is sent is made again first; a call already sent is never repeated.
   template <class R = Value, class... A>
   Task<R> call(std::string_view name, const A&... args) const {
+    if (local_) {
+      return local_call<R, sizeof...(A)>(proxy_, local_, index_, std::string(name),
+                                         std::array<Value, sizeof...(A)>{rpc::Proxy::argument(args)...});
+    }
     if (!source_) return proxy_.call<R>(name, args...);
     return call_kw<R>(name, rpc::Proxy::arguments(args...), Map{});
   }
@@ -204,7 +215,9 @@ class AgentProxy {
   /// A copy whose calls fail with TimeoutError after `seconds` of the
   /// container's clock without a reply (0: the container's call_timeout).
   AgentProxy with_timeout(double seconds) const {
-    return AgentProxy(proxy_.with_timeout(seconds), class_name_, url_, source_);
+    AgentProxy p(*this);
+    p.proxy_ = proxy_.with_timeout(seconds);
+    return p;
   }
 
   /// The underlying RPC proxy (path `agents/<id>`).
@@ -220,6 +233,26 @@ class AgentProxy {
   }
 
  private:
+  // The callee runs synchronously up to its first suspension; a coroutine's
+  // rest is awaited with the same checks and deadline as any in-process call.
+  template <class R, std::size_t N>
+  static Task<R> local_call(rpc::Proxy via, Container* container, std::size_t index, std::string name,
+                            std::array<Value, N> args) {
+    detail::LocalCall call{container, index, name, std::span<const Value>(args)};
+    rpc::Outcome outcome = via.invoke_in_process(call.args, &detail::LocalCall::invoke, &call);
+    Value result;
+    if (outcome.pending()) {
+      result = co_await via.finish_in_process(name, outcome.take_task());
+    } else {
+      result = std::move(outcome.value());
+    }
+    if constexpr (std::is_void_v<R>) {
+      co_return;
+    } else {
+      co_return via.result_as<R>(std::move(result));
+    }
+  }
+
   template <class R>
   static Task<R> reconnecting_call(std::shared_ptr<detail::ProxySource> source, std::string name, Array args,
                                    Map kwargs, double timeout) {
@@ -232,9 +265,18 @@ class AgentProxy {
   std::string class_name_;
   std::string url_;
   std::shared_ptr<detail::ProxySource> source_;
+  Container* local_ = nullptr;
+  std::size_t index_ = 0;
 };
 
 }  // namespace uvmas
+
+/// The member functions of agent classes are called on the Agent base the container knows.
+template <class C>
+  requires std::derived_from<C, uvmas::Agent>
+struct uvmas::rpc::detail::SelfBase<C> {
+  using type = uvmas::Agent;
+};
 
 /// Agents as values: a reference to the agent (see Agent::ref()).
 template <class T>

@@ -116,11 +116,13 @@ class Container {
   Container(const Container&) = delete;
   Container& operator=(const Container&) = delete;
 
-  /// Creates an agent `T(*this, args...)` owned by the container; it gets the next id.
+  /// Creates an agent `T(*this, args...)` owned by the container; it gets the
+  /// next id. A T with `expose_methods` serves its class's method table.
   template <class T, class... Args>
   T& spawn(Args&&... args) {
     auto agent = std::make_unique<T>(*this, std::forward<Args>(args)...);
     T& ref = *agent;
+    if constexpr (rpc::ExposesMethods<T>) static_cast<Agent&>(ref).methods_ = &rpc::methods_of<T>();
     owned_.push_back(std::move(agent));
     note_spawned(ref);
     return ref;
@@ -150,6 +152,8 @@ class Container {
   const std::string& base_url() const noexcept { return base_url_; }
   /// The agent with id `aid`, or nullptr.
   Agent* agent(std::string_view aid) const noexcept;
+  /// The agent with index `index`, or nullptr.
+  Agent* agent_at(std::size_t index) const noexcept { return index < agents_.size() ? agents_[index] : nullptr; }
   /// Number of agents registered so far (the next id).
   std::size_t size() const noexcept { return agents_.size(); }
 
@@ -192,10 +196,15 @@ class Container {
  private:
   std::size_t register_agent(Agent* agent);
   /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
-  void note_spawned(const Agent& agent) const;
+  void note_spawned(Agent& agent) const;
   void unregister_agent(std::size_t index) noexcept;
-  Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
-                             const Array& args, const Map& kwargs);
+  // Serves `agents/<id>/...` without a router entry per agent.
+  struct AgentsResolver final : rpc::Resolver {
+    explicit AgentsResolver(Container* c) : container(c) {}
+    rpc::Outcome resolve(const rpc::CallContext& ctx, rpc::PathWalk& walk, std::string_view segment,
+                         std::span<const Value> args, const Map& kwargs) override;
+    Container* container;
+  };
   static Task<AgentProxy> connect_to(Container* self, std::string url, double timeout);
   static Task<rpc::Connection> connection_to(Container* self, std::string key, double timeout);
   static Task<rpc::Connection> open_retrying(Container* self, std::string key, double timeout);
@@ -208,6 +217,7 @@ class Container {
   ChannelOptions channel_options_;
   rpc::Router root_{"aiomas.agent.Container"};
   rpc::Router agents_router_{"aiomas.rpc.ServiceDict"};
+  AgentsResolver agents_resolver_{this};
   std::vector<Agent*> agents_;
   std::vector<std::unique_ptr<Agent>> owned_;
   std::unique_ptr<Server> server_;

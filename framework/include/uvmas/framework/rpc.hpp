@@ -3,11 +3,12 @@
 /// `/`-separated paths, proxies that call them remotely, and services passed
 /// by reference as proxies bound to the connection they came over.
 ///
-/// C++ has no reflection, so a router is built explicitly:
+/// C++ has no reflection, so a class declares its exposed methods once, and
+/// its objects serve them through a router:
 /// \code
 /// struct MathServer {
-///   uvmas::rpc::Router router{"__main__.MathServer"};
-///   MathServer() { router.expose("add", this, &MathServer::add, {"a", "b"}); }
+///   static void expose_methods(uvmas::rpc::Methods<MathServer>& m) { m.expose("add", &MathServer::add, {"a", "b"}); }
+///   uvmas::rpc::Router router{this};
 ///   int add(int a, int b) { return a + b; }
 /// };
 /// \endcode
@@ -17,17 +18,26 @@
 #include <uvmas/core/task.hpp>
 #include <uvmas/framework/channel.hpp>
 
+#include <concepts>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
+
+namespace uvmas::detail {
+/// The class name without namespaces of a demangled `typeid` name.
+std::string short_type_name(const std::type_info& type);
+}  // namespace uvmas::detail
 
 namespace uvmas::rpc {
 
@@ -46,6 +56,29 @@ struct ConnectionState;
 /// sends `{"__type__": [n, "<router path>"]}`, which the peer turns into a Proxy.
 struct ServiceRef {
   const Router* router = nullptr;
+};
+
+/// What calling an exposed function gives: its value at once (a synchronous
+/// function) or the task that produces it (a coroutine).
+class Outcome {
+ public:
+  Outcome(Value value) noexcept : value_(std::move(value)) {}
+  explicit Outcome(Task<Value> task) noexcept : task_(std::move(task)) {}
+  /// True if the value comes from the task.
+  bool pending() const noexcept { return task_.valid(); }
+  Value& value() noexcept { return value_; }
+  Task<Value> take_task() noexcept { return std::move(task_); }
+
+ private:
+  Value value_;
+  Task<Value> task_;
+};
+
+/// What an exposed function sees of the call besides its arguments.
+struct CallContext {
+  /// The connection the request came over (for proxies among the arguments);
+  /// the caller keeps it alive for the call.
+  detail::ConnectionState* connection = nullptr;
 };
 
 /// A proxy to a remote service: a connection plus a path prefix. `p["sub"]`
@@ -88,9 +121,12 @@ class Proxy {
   static Array arguments(const A&... args) {
     Array a;
     a.reserve(sizeof...(A));
-    (a.push_back(to_arg(args)), ...);
+    (a.push_back(argument(args)), ...);
     return a;
   }
+  /// One argument as call() sends it.
+  template <class T>
+  static Value argument(const T& v);
   /// True while the connection is open and its peer is not known to be gone
   /// (see Channel::alive(); an in-process connection until closed).
   bool connected() const;
@@ -103,21 +139,45 @@ class Proxy {
   /// Turns a received value into a proxy on `state`'s connection (used for
   /// arguments and results of type Proxy); TypeError if it is not a service reference.
   static Proxy from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v);
+  static Proxy from_value(detail::ConnectionState* state, const Value& v);
+  /// A raw result converted to R as call<R>() does (proxies on this proxy's connection).
+  template <class R>
+  R result_as(Value v) const {
+    return convert<R>(state_, std::move(v));
+  }
+  /// Same, on `state`'s connection.
+  template <class R>
+  static R convert(const std::shared_ptr<detail::ConnectionState>& state, Value v) {
+    if constexpr (std::is_same_v<R, void>) {
+      return;
+    } else if constexpr (std::is_same_v<R, Proxy>) {
+      return from_value(state, v);
+    } else if constexpr (std::is_same_v<R, Value>) {
+      return v;
+    } else {
+      return v.as<R>();
+    }
+  }
+
+  /// (Internal) The in-process fast path of an agent call on an in-process
+  /// connection: checks the arguments as a socket would (SerializationError),
+  /// calls `invoke(data, ctx)` and turns what it throws into RemoteException;
+  /// a ready result that the codec could not carry fails as the reply would.
+  /// ConnectionError once the connection is closed.
+  Outcome invoke_in_process(std::span<const Value> args, Outcome (*invoke)(void* data, const CallContext& ctx),
+                            void* data) const;
+  /// (Internal) Awaits the pending outcome of invoke_in_process (of function
+  /// `name`) with the same checks and the proxy's deadline.
+  Task<Value> finish_in_process(std::string_view name, Task<Value> task) const;
+  /// True for a proxy of an in-process connection (loopback_connection).
+  bool in_process() const noexcept;
 
  private:
   std::string join(std::string_view name) const { return path_.empty() ? std::string(name) : path_ + "/" + std::string(name); }
-  template <class T>
-  static Value to_arg(const T& v);
   template <class R>
   static Task<R> convert_result(std::shared_ptr<detail::ConnectionState> state, Task<Value> call) {
     Value v = co_await std::move(call);
-    if constexpr (std::is_same_v<R, void>) {
-      co_return;
-    } else if constexpr (std::is_same_v<R, Proxy>) {
-      co_return from_value(state, v);
-    } else {
-      co_return v.as<R>();
-    }
+    co_return convert<R>(state, std::move(v));
   }
 
   std::shared_ptr<detail::ConnectionState> state_;
@@ -125,10 +185,99 @@ class Proxy {
   double timeout_ = 0;
 };
 
-/// What an exposed function sees of the call besides its arguments.
-struct CallContext {
-  /// The connection the request came over (for proxies among the arguments).
-  std::shared_ptr<detail::ConnectionState> connection;
+/// A `/`-separated path resolved one segment at a time, as views into the
+/// request's own string (nothing is copied or split).
+class PathWalk {
+ public:
+  explicit PathWalk(std::string_view path) noexcept : path_(path) {}
+  /// A walk of `path` below a start that errors name by `base(data)` (made
+  /// only for an error), e.g. "agents/1" for a call straight to an agent.
+  PathWalk(std::string_view path, std::string (*base)(const void*), const void* data) noexcept
+      : path_(path), base_(base), base_data_(data) {}
+  /// True once every segment was taken.
+  bool done() const noexcept { return next_ > path_.size(); }
+  /// Takes the next segment ("" for an empty path or an empty segment).
+  std::string_view next() noexcept {
+    start_ = next_;
+    std::size_t slash = path_.find('/', start_);
+    std::size_t end = slash == std::string_view::npos ? path_.size() : slash;
+    next_ = end + 1;
+    return path_.substr(start_, end - start_);
+  }
+  /// The path before the segment taken last (where aiomas says it looked).
+  std::string before() const {
+    std::string_view here = start_ == 0 ? std::string_view() : path_.substr(0, start_ - 1);
+    if (!base_) return std::string(here);
+    std::string b = base_(base_data_);
+    return here.empty() ? b : b + "/" + std::string(here);
+  }
+  /// The whole path (below the base).
+  std::string_view path() const noexcept { return path_; }
+
+ private:
+  std::string_view path_;
+  std::string (*base_)(const void*) = nullptr;
+  const void* base_data_ = nullptr;
+  std::size_t start_ = 0;
+  std::size_t next_ = 0;
+};
+
+class MethodTable;
+
+/// One name in a method table: an exposed function, a sub-service, or a name
+/// that exists but is not exposed.
+struct Method {
+  /// Calls the function on `self` with the raw arguments.
+  using Invoke = Outcome (*)(const Method& m, const MethodTable& table, void* self, const CallContext& ctx,
+                             std::span<const Value> args, const Map& kwargs);
+  /// The sub-service a data member of `self` holds.
+  using Reach = Router* (*)(const Method& m, void* self);
+  enum class Kind : unsigned char { function, service, hidden };
+
+  std::string name;
+  Kind kind = Kind::hidden;
+  Invoke invoke = nullptr;
+  Reach reach = nullptr;
+  /// A sub-service that is not a member (Router::add_sub).
+  Router* service = nullptr;
+  /// Parameter names (keyword arguments); empty: positional only.
+  std::vector<std::string> params;
+  /// The state of a function that is not a member (a lambda's captures).
+  std::shared_ptr<void> callable;
+  /// The member pointer, read back by `invoke` / `reach`, which know its type.
+  alignas(void*) unsigned char member[2 * sizeof(void*)] = {};
+};
+
+/// The exposed names of one class (or of one dict-style router): built once,
+/// then only read. Lookup is by segment view, without allocating.
+class MethodTable {
+ public:
+  explicit MethodTable(std::string qualname) : qualname_(std::move(qualname)) {}
+
+  /// The Python qualname errors use ("__main__.MathServer").
+  const std::string& qualname() const noexcept { return qualname_; }
+  void set_qualname(std::string qualname) { qualname_ = std::move(qualname); }
+  /// The last part of the qualname ("MathServer").
+  std::string_view class_name() const noexcept {
+    std::string_view q = qualname_;
+    return q.substr(q.rfind('.') + 1);  // npos + 1 == 0: the whole name
+  }
+  /// How argument errors name `m`, as Python names methods: "MathServer.add";
+  /// a dict-style router (qualname ending in "ServiceDict") holds plain functions: "neg".
+  std::string label(const Method& m) const;
+  /// The entry `name`, or nullptr.
+  const Method* find(std::string_view name) const noexcept {
+    for (const auto& m : methods_)
+      if (m.name == name) return &m;
+    return nullptr;
+  }
+  /// Adds `m`, replacing an entry of the same name.
+  void add(Method m);
+  const std::vector<Method>& methods() const noexcept { return methods_; }
+
+ private:
+  std::string qualname_;
+  std::vector<Method> methods_;
 };
 
 namespace detail {
@@ -149,9 +298,15 @@ struct IsOptional : std::false_type {};
 template <class T>
 struct IsOptional<std::optional<T>> : std::true_type {};
 
+/// "__main__.<class name without namespaces>", the qualname a class gets unless it names one.
+std::string default_qualname(const std::type_info& type);
+
+/// The TypeError for argument `index` of `m` that failed to convert.
+[[noreturn]] void bad_argument(const MethodTable& t, const Method& m, std::size_t index, const char* why);
+
 /// Converts one argument; TypeError naming the function and the parameter.
 template <class T>
-T convert_arg(const CallContext& ctx, const Value& v, const std::string& fn, const std::string& param) {
+T convert_arg(const CallContext& ctx, const Value& v, const MethodTable& t, const Method& m, std::size_t index) {
   try {
     if constexpr (std::is_same_v<T, Proxy>) {
       return Proxy::from_value(ctx.connection, v);
@@ -161,9 +316,9 @@ T convert_arg(const CallContext& ctx, const Value& v, const std::string& fn, con
       return v.as<T>();  // integers as Value::as_int: Python's operator.index()
     }
   } catch (const ConversionError& e) {
-    throw TypeError(fn + "() argument " + param + ": " + e.what());
+    bad_argument(t, m, index, e.what());
   } catch (const TypeError& e) {
-    throw TypeError(fn + "() argument " + param + ": " + e.what());
+    bad_argument(t, m, index, e.what());
   }
 }
 
@@ -188,11 +343,10 @@ Task<Value> invoke_async(F f, Tuple args) {
   co_return co_await await_result(std::apply(f, std::move(args)));
 }
 
-inline Task<Value> ready(Value v) { co_return v; }
-
-/// The arguments bound to parameters: positional first, then by name.
-std::vector<const Value*> bind_arguments(const std::string& fn, std::size_t arity, std::size_t required,
-                                         const std::vector<std::string>& names, const Array& args, const Map& kwargs);
+/// Binds the arguments to the `arity` parameters of `m` (positional first,
+/// then by name) into `bound`; Python's TypeError texts for what does not fit.
+void bind_arguments(const MethodTable& t, const Method& m, std::size_t arity, std::size_t required,
+                    std::span<const Value> args, const Map& kwargs, const Value** bound);
 
 template <class... A>
 struct Signature {
@@ -206,34 +360,110 @@ struct Signature {
   }
 };
 
-template <class... A>
-std::tuple<std::decay_t<A>...> convert_all(const CallContext& ctx, const std::string& fn,
-                                           const std::vector<std::string>& names, const Array& args,
-                                           const Map& kwargs) {
-  auto bound = bind_arguments(fn, sizeof...(A), Signature<A...>::required(), names, args, kwargs);
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    auto label = [&](std::size_t i) {
-      return i < names.size() ? "'" + names[i] + "'" : std::to_string(i + 1);
-    };
-    (void)label;  // unused for functions without parameters
+/// Converts the bound arguments into the parameters of `f` and calls it.
+template <class R, class... A, class F>
+Outcome call_with(F&& f, const MethodTable& t, const Method& m, const CallContext& ctx, std::span<const Value> args,
+                  const Map& kwargs) {
+  const Value* bound[sizeof...(A) + 1];
+  if (args.size() == sizeof...(A) && kwargs.empty()) {
+    for (std::size_t i = 0; i < args.size(); ++i) bound[i] = &args[i];
+  } else {
+    bind_arguments(t, m, sizeof...(A), Signature<A...>::required(), args, kwargs, bound);
+  }
+  // A braced list converts left to right: the first bad argument is the one named.
+  auto converted = [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple<std::decay_t<A>...>{
-        (bound[I] ? convert_arg<std::decay_t<A>>(ctx, *bound[I], fn, label(I)) : std::decay_t<A>{})...};
+        (bound[I] ? convert_arg<std::decay_t<A>>(ctx, *bound[I], t, m, I) : std::decay_t<A>{})...};
   }(std::index_sequence_for<A...>{});
-}
-
-template <class F, class R, class... A>
-Task<Value> call_with(F& f, const CallContext& ctx, const std::string& fn, const std::vector<std::string>& names,
-                      const Array& args, const Map& kwargs) {
-  auto converted = convert_all<A...>(ctx, fn, names, args, kwargs);
   if constexpr (is_task_v<R>) {
-    return invoke_async(f, std::move(converted));
+    return Outcome(invoke_async(std::forward<F>(f), std::move(converted)));
   } else if constexpr (std::is_void_v<R>) {
     std::apply(f, std::move(converted));
-    return ready(Value());
+    return Outcome(Value());
   } else {
-    return ready(result_value(std::apply(f, std::move(converted))));
+    return Outcome(result_value(std::apply(f, std::move(converted))));
   }
 }
+
+/// The object a class's member thunks receive as `self`: the class itself,
+/// or its Agent base for agents (specialised in agent.hpp).
+template <class C>
+struct SelfBase {
+  using type = C;
+};
+
+template <class M>
+void store_member(Method& m, M member) {
+  static_assert(sizeof(M) <= sizeof(m.member), "member pointer too large");
+  std::memcpy(m.member, &member, sizeof(M));
+}
+template <class M>
+M load_member(const Method& m) {
+  M member;
+  std::memcpy(&member, m.member, sizeof(M));
+  return member;
+}
+
+/// A method table entry for member function `method` of C.
+template <class C, class M, class R, class... A>
+Method member_function(std::string name, M method, std::vector<std::string> params) {
+  Method m;
+  m.name = std::move(name);
+  m.kind = Method::Kind::function;
+  m.params = std::move(params);
+  store_member(m, method);
+  m.invoke = [](const Method& m, const MethodTable& t, void* self, const CallContext& ctx, std::span<const Value> args,
+                const Map& kwargs) -> Outcome {
+    C* object = static_cast<C*>(static_cast<typename SelfBase<C>::type*>(self));
+    M fn = load_member<M>(m);
+    return call_with<R, A...>([object, fn](A... a) -> R { return (object->*fn)(std::forward<A>(a)...); }, t, m, ctx,
+                              args, kwargs);
+  };
+  return m;
+}
+
+/// A method table entry for the sub-service in data member `member` of C.
+template <class C, class M>
+Method member_service(std::string name, M member) {
+  Method m;
+  m.name = std::move(name);
+  m.kind = Method::Kind::service;
+  store_member(m, member);
+  m.reach = [](const Method& m, void* self) -> Router* {
+    C* object = static_cast<C*>(static_cast<typename SelfBase<C>::type*>(self));
+    auto& held = object->*load_member<M>(m);
+    if constexpr (std::is_same_v<std::decay_t<decltype(held)>, Router>) {
+      return &held;
+    } else {
+      return &held.router;
+    }
+  };
+  return m;
+}
+
+/// A method table entry for a function object (a lambda, a free function).
+template <class F, class R, class... A>
+Method object_function(std::string name, F f, std::vector<std::string> params, std::tuple<A...>*) {
+  Method m;
+  m.name = std::move(name);
+  m.kind = Method::Kind::function;
+  m.params = std::move(params);
+  m.callable = std::make_shared<F>(std::move(f));
+  m.invoke = [](const Method& m, const MethodTable& t, void*, const CallContext& ctx, std::span<const Value> args,
+                const Map& kwargs) -> Outcome {
+    F& fn = *static_cast<F*>(m.callable.get());
+    if constexpr (is_task_v<R>) {
+      return call_with<R, A...>(F(fn), t, m, ctx, args, kwargs);  // the task keeps its own copy
+    } else {
+      return call_with<R, A...>(std::ref(fn), t, m, ctx, args, kwargs);
+    }
+  };
+  return m;
+}
+
+/// Refuses parameter names that do not match the parameters (at registration).
+void check_param_names(const MethodTable& t, std::string_view name, std::size_t arity,
+                       const std::vector<std::string>& params);
 
 template <class T>
 struct CallableTraits : CallableTraits<decltype(&T::operator())> {};
@@ -260,21 +490,135 @@ struct CallableTraits<std::function<R(A...)>> {
 
 }  // namespace detail
 
-/// A type-erased exposed function: takes the raw arguments, returns the result.
-using Function = std::function<Task<Value>(const CallContext&, const Array& args, const Map& kwargs)>;
+/// Builds the method table of class C: what `C::expose_methods` receives.
+/// Both RPC services (`rpc::Router router{this}`) and agents use it:
+/// \code
+/// static void expose_methods(uvmas::rpc::Methods<MathServer>& m) {
+///   m.expose("add", &MathServer::add, {"a", "b"});
+/// }
+/// \endcode
+template <class C>
+class Methods {
+ public:
+  Methods() : table_(detail::default_qualname(typeid(C))) {}
 
-/// An RPC service's router (aiomas's Router / Service / ServiceDict in one):
-/// named functions, named sub-routers and names that exist but are not exposed.
+  /// Exposes member function `method` under `name`; keyword arguments are
+  /// refused (TypeError naming the function).
+  template <class B, class R, class... A>
+    requires std::derived_from<C, B>
+  Methods& expose(std::string name, R (B::*method)(A...)) {
+    return add_function<R, A...>(std::move(name), method, {});
+  }
+  /// Same, with the names of all its parameters (for keyword arguments);
+  /// std::invalid_argument at once if their number is not the parameters'.
+  template <class B, class R, class... A>
+    requires std::derived_from<C, B>
+  Methods& expose(std::string name, R (B::*method)(A...), std::vector<std::string> params) {
+    return add_function<R, A...>(std::move(name), method, std::move(params));
+  }
+  template <class B, class R, class... A>
+    requires std::derived_from<C, B>
+  Methods& expose(std::string name, R (B::*method)(A...) const) {
+    return add_function<R, A...>(std::move(name), method, {});
+  }
+  template <class B, class R, class... A>
+    requires std::derived_from<C, B>
+  Methods& expose(std::string name, R (B::*method)(A...) const, std::vector<std::string> params) {
+    return add_function<R, A...>(std::move(name), method, std::move(params));
+  }
+  /// Exposes data member `member` as the sub-service `name`: a Router (a
+  /// dict router of services, say) or an object serving one as its `router`
+  /// member (a nested service).
+  template <class B, class S>
+    requires std::derived_from<C, B> && (std::same_as<S, Router> || requires(S& s) {
+               { s.router } -> std::convertible_to<const Router&>;
+             })
+  Methods& expose(std::string name, S B::*member) {
+    table_.add(detail::member_service<C>(std::move(name), member));
+    return *this;
+  }
+  /// Records a name that exists but is not exposed (a plain Python method):
+  /// calling it fails with `"<qualname>.<name>" is not exposed`.
+  Methods& hide(std::string name) {
+    Method m;
+    m.name = std::move(name);
+    table_.add(std::move(m));
+    return *this;
+  }
+  /// Sets the Python qualname errors use (default "__main__.<ClassName>").
+  Methods& qualname(std::string qualname) {
+    table_.set_qualname(std::move(qualname));
+    return *this;
+  }
+  /// The table built so far.
+  MethodTable& table() noexcept { return table_; }
+
+ private:
+  template <class R, class... A, class M>
+  Methods& add_function(std::string name, M method, std::vector<std::string> params) {
+    detail::check_param_names(table_, name, sizeof...(A), params);
+    table_.add(detail::member_function<C, M, R, A...>(std::move(name), method, std::move(params)));
+    return *this;
+  }
+
+  MethodTable table_;
+};
+
+/// A class that declares its exposed methods once:
+/// `static void expose_methods(uvmas::rpc::Methods<C>&)`.
+template <class C>
+concept ExposesMethods = requires(Methods<C>& m) { C::expose_methods(m); };
+
+/// The method table of C, built on first use from `C::expose_methods` and
+/// shared by every instance (as a Python class's attributes are).
+template <ExposesMethods C>
+const MethodTable& methods_of() {
+  static const MethodTable table = [] {
+    Methods<C> m;
+    C::expose_methods(m);
+    return std::move(m.table());
+  }();
+  return table;
+}
+
+/// Resolves what a router has no entry for (a container's agents: `agents/<id>/...`).
+class Resolver {
+ public:
+  /// `segment` is the name just taken from `walk` that matched nothing.
+  virtual Outcome resolve(const CallContext& ctx, PathWalk& walk, std::string_view segment,
+                          std::span<const Value> args, const Map& kwargs) = 0;
+
+ protected:
+  ~Resolver() = default;
+};
+
+namespace detail {
+Outcome invoke_entry(const MethodTable& table, const Method& m, void* self, const Router* owner,
+                     const CallContext& ctx, PathWalk& walk, std::span<const Value> args, const Map& kwargs);
+}  // namespace detail
+
+/// Resolves the rest of `walk` (at least one segment) in `table` (nullptr:
+/// empty) on `self` and calls what it names, with aiomas's path rules and
+/// error texts. Sub-services continue through their router.
+Outcome invoke_path(const MethodTable* table, void* self, const CallContext& ctx, PathWalk& walk,
+                    std::span<const Value> args, const Map& kwargs);
+
+/// An RPC service's router (aiomas's Router / Service / ServiceDict in one).
+/// A service object serves its class's method table with `Router router{this}`;
+/// a router made with a qualname holds functions, sub-routers and hidden
+/// names of its own (a dict router of services, or a service of lambdas).
 /// Not copyable or movable: sub-routers point at their parent (for paths).
 class Router {
  public:
-  /// `qualname` names the service in errors (`"<qualname>.<name>" is not
-  /// exposed`, `'<Class>' object is not callable`), e.g. "__main__.MathServer".
-  /// Argument errors name functions as Python names methods: `Class.add()`
-  /// with the last part of `qualname` (a dict-style router, whose qualname
-  /// ends in "ServiceDict", holds plain functions: `neg()`).
-  explicit Router(std::string qualname) : qualname_(std::move(qualname)) {}
+  /// A router of its own entries; `qualname` names it in errors (`"<qualname>.<name>"
+  /// is not exposed`, `'<Class>' object is not callable`, `Class.add()`; a
+  /// qualname ending in "ServiceDict" holds plain functions: `neg()`).
+  explicit Router(std::string qualname) : own_(std::move(qualname)) {}
+  /// A dict router ("uvmas.rpc.ServiceDict").
   Router() : Router("uvmas.rpc.ServiceDict") {}
+  /// The router of `self`: its class's table (C::expose_methods, built once per class).
+  template <ExposesMethods C>
+  explicit Router(C* self) : class_(&methods_of<C>()), self_(self), own_(methods_of<C>().qualname()) {}
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
@@ -284,12 +628,14 @@ class Router {
   Router& expose(std::string name, F f) {
     return expose(std::move(name), std::move(f), std::vector<std::string>{});
   }
+  /// Same, with the names of all its parameters; std::invalid_argument at
+  /// once if their number is not the parameters'.
   template <class F>
-  Router& expose(std::string name, F f, std::vector<std::string> param_names) {
+  Router& expose(std::string name, F f, std::vector<std::string> params) {
     using Traits = detail::CallableTraits<std::decay_t<F>>;
-    Function erased = make_function<typename Traits::Result>(function_label(name), std::move(f), std::move(param_names),
-                                                             static_cast<typename Traits::Args*>(nullptr));
-    add_function(std::move(name), std::move(erased));
+    detail::check_param_names(own_, name, std::tuple_size_v<typename Traits::Args>, params);
+    own_.add(detail::object_function<std::decay_t<F>, typename Traits::Result>(
+        std::move(name), std::move(f), std::move(params), static_cast<typename Traits::Args*>(nullptr)));
     return *this;
   }
   /// Exposes a member function of `self` (which must outlive the router's use).
@@ -298,62 +644,54 @@ class Router {
     return expose(std::move(name), self, method, std::vector<std::string>{});
   }
   template <class C, class R, class... A>
-  Router& expose(std::string name, C* self, R (C::*method)(A...), std::vector<std::string> param_names) {
-    std::function<R(A...)> f = [self, method](A... a) -> R { return (self->*method)(std::forward<A>(a)...); };
-    return expose(std::move(name), std::move(f), std::move(param_names));
-  }
-  /// Exposes an already type-erased function.
-  Router& expose_raw(std::string name, Function f) {
-    add_function(std::move(name), std::move(f));
-    return *this;
+  Router& expose(std::string name, C* self, R (C::*method)(A...), std::vector<std::string> params) {
+    return expose(std::move(name), [self, method](A... a) -> R { return (self->*method)(std::forward<A>(a)...); },
+                  std::move(params));
   }
   /// Makes `sub` reachable as `name` (its router path becomes "<our path>/<name>").
   Router& add_sub(std::string name, Router& sub);
   /// Records a name that exists but is not exposed (like a plain Python method).
   Router& add_hidden(std::string name);
-
-  /// Resolves the rest of a path that names nothing registered here: gets the
-  /// full path and the offset of the first unresolved component. Lets a
-  /// container serve a million agents under `agents/<id>` without an entry each.
-  using Resolver = std::function<Task<Value>(const CallContext&, const std::string& path, std::size_t start,
-                                             const Array& args, const Map& kwargs)>;
-  Router& set_resolver(Resolver resolver) {
-    resolver_ = std::move(resolver);
+  /// Lets `resolver` resolve names this router has no entry for; it must
+  /// outlive the router's use. Lets a container serve a million agents
+  /// under `agents/<id>` without an entry each.
+  Router& set_resolver(Resolver& resolver) {
+    resolver_ = &resolver;
     return *this;
   }
 
   /// The router path: "" for a root, "calc", "fns/deep" for sub-routers.
   std::string path() const;
-  const std::string& qualname() const noexcept { return qualname_; }
+  const std::string& qualname() const noexcept { return own_.qualname(); }
   /// This service as a value (sent as a proxy reference).
   ServiceRef ref() const noexcept { return ServiceRef{this}; }
 
-  /// Resolves `path` and calls the function there (aiomas's path rules and
-  /// error texts). Throws LookupError / TypeError / what the function throws.
-  Task<Value> dispatch(const CallContext& ctx, const std::string& path, const Array& args, const Map& kwargs) const;
+  /// Resolves the rest of `walk` and calls the function there (aiomas's path
+  /// rules and error texts). Throws LookupError / TypeError / what a
+  /// synchronous function throws; a coroutine's outcome is pending.
+  Outcome invoke(const CallContext& ctx, PathWalk& walk, std::span<const Value> args, const Map& kwargs) const;
+  /// Same for a whole path, as a task.
+  Task<Value> dispatch(const CallContext& ctx, std::string_view path, const Array& args, const Map& kwargs) const;
 
  private:
-  struct Entry {
-    Function function;
-    Router* sub = nullptr;
-    bool hidden = false;
-  };
-  void add_function(std::string name, Function f);
-  /// How argument errors name function `name` ("RootSvc.add" or "neg").
-  std::string function_label(const std::string& name) const;
-  template <class R, class... A, class F>
-  static Function make_function(std::string fn, F f, std::vector<std::string> names, std::tuple<A...>*) {
-    return [fn = std::move(fn), f = std::move(f), names = std::move(names)](
-               const CallContext& ctx, const Array& args, const Map& kwargs) mutable -> Task<Value> {
-      return detail::call_with<F, R, A...>(f, ctx, fn, names, args, kwargs);
-    };
-  }
+  friend Outcome detail::invoke_entry(const MethodTable&, const Method&, void*, const Router*, const CallContext&,
+                                      PathWalk&, std::span<const Value>, const Map&);
+  /// Adopts `sub` reached through a data member as the child `name` (for its path).
+  void adopt(const std::string& name, Router& sub) const;
 
-  std::string qualname_;
-  std::string name_;
-  const Router* parent_ = nullptr;
-  std::map<std::string, Entry, std::less<>> entries_;
-  Resolver resolver_;
+ public:
+  /// Gives every sub-service reached through a data member its router path
+  /// (done when the router starts serving, once its object is complete).
+  void adopt_members(int depth = 0) const;
+
+ private:
+
+  const MethodTable* class_ = nullptr;
+  void* self_ = nullptr;
+  MethodTable own_;
+  mutable std::string name_;
+  mutable const Router* parent_ = nullptr;
+  Resolver* resolver_ = nullptr;
 };
 
 /// A connection with RPC on top: calls go out through `remote()`, requests
@@ -420,7 +758,7 @@ Connection loopback_connection(Loop& loop, Router& root, std::string origin, con
 // -- inline definitions -------------------------------------------------------
 
 template <class T>
-Value Proxy::to_arg(const T& v) {
+Value Proxy::argument(const T& v) {
   if constexpr (std::is_same_v<T, Router>) {
     return Value::extension(std::string(proxy_type), v.path());
   } else if constexpr (std::is_same_v<T, Proxy>) {
