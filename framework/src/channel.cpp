@@ -83,7 +83,7 @@ void ChannelCore::send_reply(const Value& id, Value result) {
   try {
     write_message(1, id, std::move(result));
   } catch (const CodecError&) {
-    send_failure(id, remote_traceback_text(std::current_exception(), "reply"));
+    send_failure(id, describe(std::current_exception()).traceback);
   }
 }
 
@@ -92,7 +92,7 @@ void ChannelCore::send_failure(const Value& id, Value content) {
   try {
     write_message(2, id, std::move(content));
   } catch (const CodecError&) {
-    write_message(2, id, Value(remote_traceback_text(std::current_exception(), "reply")));
+    write_message(2, id, Value(describe(std::current_exception()).traceback));
   }
 }
 
@@ -392,7 +392,7 @@ Task<> Request::reply(Value result) {
   finished();
 }
 
-Task<> Request::fail(std::exception_ptr error) { return fail_text(remote_traceback_text(error)); }
+Task<> Request::fail(std::exception_ptr error) { return fail_text(describe(error).traceback); }
 
 Task<> Request::fail_text(std::string text) {
   if (answered_) throw std::logic_error("this request was already answered");

@@ -185,11 +185,11 @@ Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::s
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) throw RemoteException(state->loopback_origin, remote_traceback_text(error));
+  if (error) throw RemoteException(state->loopback_origin, describe(error).traceback);
   try {
     if (codec) codec->check_encodable(result, reply_result_depth);
   } catch (const CodecError&) {
-    throw RemoteException(state->loopback_origin, remote_traceback_text(std::current_exception(), "reply"));
+    throw RemoteException(state->loopback_origin, describe(std::current_exception()).traceback);
   }
   co_return result;
 }

@@ -165,7 +165,7 @@ TEST(RemoteException, ExposesTypeAndMessageOfTheLastLine) {
 }
 
 TEST(Errors, DescribeUsesPythonClassNames) {
-  auto d = [](auto ex) { return uvmas::describe_exception(std::make_exception_ptr(ex)); };
+  auto d = [](auto ex) { return uvmas::describe(std::make_exception_ptr(ex)).line(); };
   EXPECT_EQ(d(uvmas::ValueError("x")), "ValueError: x");
   EXPECT_EQ(d(uvmas::TypeError("t")), "TypeError: t");
   EXPECT_EQ(d(std::runtime_error("r")), "RuntimeError: r");
