@@ -166,7 +166,8 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
     clock_ = owned_clock_.get();
   }
   channel_options_.codec = options.codec;
-  // PROTOCOL.md §5.1: the date is typeid 0, the user's types 1..m; rpc appends the proxy type (m+1).
+  // Extension typeids follow registration order on both peers: the date is 0, the user's types
+  // 1..m, and rpc appends the proxy type (m+1).
   channel_options_.extra_serializers.emplace_back(datetime_type_name);
   for (auto& s : options.extra_serializers) channel_options_.extra_serializers.push_back(std::move(s));
   channel_options_.transport = std::move(options.transport);
@@ -207,8 +208,7 @@ void Container::close_all() noexcept {
     if (out->ready && !out->connection.channel().closed()) out->connection.channel().abort("container shut down");
   outgoing_.clear();
   if (loopback_open_) {
-    // close() of an in-process connection takes effect at once; the task only signals that.
-    Task<> closing = loopback_.close();
+    loopback_.abort("container shut down");
     loopback_open_ = false;
   }
   owned_.clear();

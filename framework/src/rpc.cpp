@@ -328,11 +328,19 @@ void Connection::set_call_timeout(Clock& clock, double seconds) {
 
 Task<> Connection::close() {
   if (!state_->channel) {
-    state_->root = nullptr;
-    state_->tasks.cancel();
+    abort("closed");
     return done();
   }
   return state_->channel.close();
+}
+
+void Connection::abort(std::string_view reason) {
+  if (state_->channel) {
+    state_->channel.abort(reason);
+    return;
+  }
+  state_->root = nullptr;
+  state_->tasks.cancel();
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {

@@ -26,7 +26,6 @@ struct Server::Impl {
       try {
         std::rethrow_exception(e);
       } catch (const ConnectionError&) {
-      } catch (const Cancelled&) {
       } catch (...) {
         log(LogLevel::error, "channel client task failed: " + describe(e).line());
       }

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
+#include <uvmas/codecs/arithmetic.hpp>
 #include <uvmas/core/stop_signals.hpp>
 #include <uvmas/core/uv_handle.hpp>
 #include <uvmas/core/wait_list.hpp>
@@ -49,47 +50,6 @@ Task<Value> sleep_then(Loop* loop, double seconds, Value result) {
 
 Task<Value> call_back_mul(rpc::Proxy peer, Value x) { co_return co_await peer.call("cb_mul", x, 10); }
 
-std::string py_type(const Value& v) { return std::string(v.kind_name()); }
-
-[[noreturn]] void unsupported(const char* op, const Value& a, const Value& b) {
-  throw TypeError(std::string("unsupported operand type(s) for ") + op + ": '" + py_type(a) + "' and '" + py_type(b) +
-                  "'");
-}
-
-/// Python's `a + b` for the types the contract uses.
-Value py_add(const Value& a, const Value& b) {
-  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
-    std::int64_t r;
-    if (!__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
-    return Value(static_cast<double>(a.as_int()) + static_cast<double>(b.as_int()));
-  }
-  if (a.is_number() && b.is_number()) return Value(a.as_double() + b.as_double());
-  if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
-  if (a.is_bytes() && b.is_bytes()) {
-    Bytes r = a.as_bytes();
-    r.insert(r.end(), b.as_bytes().begin(), b.as_bytes().end());
-    return Value(std::move(r));
-  }
-  if (a.is_array() && b.is_array()) {
-    Array r = a.as_array();
-    r.insert(r.end(), b.as_array().begin(), b.as_array().end());
-    return Value(std::move(r));
-  }
-  unsupported("+", a, b);
-}
-
-/// Python's `a * b` for numbers.
-Value py_mul(const Value& a, const Value& b) {
-  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
-    std::int64_t r;
-    if (!__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
-    return Value(static_cast<double>(a.as_int()) * static_cast<double>(b.as_int()));
-  }
-  if (a.is_number() && b.is_number()) return Value(a.as_double() * b.as_double());
-  unsupported("*", a, b);
-}
-
-
 /// The interop test service (the functions docs/cli.md lists).
 class TestService {
  public:
@@ -97,7 +57,7 @@ class TestService {
   rpc::Router sub{"uvmas.serve.SubService"};
 
   TestService(Loop& loop, Event& stop) : loop_(loop), stop_(stop) {
-    router.expose("add", &py_add, {"a", "b"});
+    router.expose("add", &python_add, {"a", "b"});
     router.expose("echo", [](Value v) { return v; }, {"value"});
     router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
     Loop* l = &loop_;
@@ -121,14 +81,11 @@ class TestService {
       s->set();
       return std::string("bye");
     });
-    // A real method that is deliberately not exposed (INTEROP's not_exposed check).
+    // Known to the router but not callable: a call answers "is not exposed".
     router.add_hidden("not_exposed");
     router.add_sub("sub", sub);
-    sub.expose("mul", &py_mul, {"a", "b"});
+    sub.expose("mul", &python_multiply, {"a", "b"});
   }
-
-  /// Not callable remotely: exists so that calling it yields "is not exposed".
-  Value not_exposed() { return Value(); }
 
  private:
   Loop& loop_;

@@ -80,13 +80,7 @@ void TaskGroup::report(std::exception_ptr e) noexcept {
     } catch (...) {
     }
   }
-  try {
-    std::rethrow_exception(e);
-  } catch (const Cancelled&) {
-    // A cancelled task is not an error.
-  } catch (...) {
-    std::cerr << "uvmas: " << name_ << " failed: " << describe(e).line() << std::endl;
-  }
+  std::cerr << "uvmas: " << name_ << " failed: " << describe(e).line() << std::endl;
 }
 
 namespace {

@@ -31,12 +31,6 @@ struct TimeoutError : Error {
   const char* python_class() const noexcept override { return "TimeoutError"; }
 };
 
-/// The task was cancelled (shutdown of its owner).
-struct Cancelled : Error {
-  using Error::Error;
-  const char* python_class() const noexcept override { return "asyncio.exceptions.CancelledError"; }
-};
-
 /// Python-named errors that user code can throw so that a Python peer sees
 /// the expected class name in the traceback's last line.
 struct ValueError : Error {

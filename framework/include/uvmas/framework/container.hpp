@@ -82,7 +82,7 @@ struct ContainerOptions {
   std::size_t max_queued_bytes = default_max_queued_bytes;
 };
 
-/// An agent URL taken apart (§8.2): `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
+/// An agent URL taken apart: `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
 struct AgentUrl {
   /// The container's transport address, spelled as in the URL ("tcp://localhost:5555");
   /// also the key of the outgoing-connection cache.
@@ -125,7 +125,7 @@ class Container {
     return ref;
   }
 
-  /// Connects to the agent at `url` (§8.3): reuses the cached connection to its
+  /// Connects to the agent at `url`: reuses the cached connection to its
   /// container (or opens one, serving our agents on it so the peer can call
   /// back), checks the agent exists (validate_aid) and returns its proxy.
   /// Agents of this container are called in-process (no socket). Throws
