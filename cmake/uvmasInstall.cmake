@@ -82,9 +82,9 @@ foreach(room ${uvmas_link_order})
   endif()
 endforeach()
 string(STRIP "${uvmas_pc_libs}" uvmas_pc_libs)
-set(uvmas_pc_requires libuv)
+set(uvmas_pc_requires "")
 if(NOT BUILD_SHARED_LIBS)
-  string(APPEND uvmas_pc_requires " blosc")
+  set(uvmas_pc_requires "libuv blosc")
   string(APPEND uvmas_pc_libs " -lmbedtls -lmbedx509 -lmbedcrypto")
 endif()
 configure_file(cmake/uvmas.pc.in ${PROJECT_BINARY_DIR}/uvmas.pc @ONLY)
@@ -101,8 +101,9 @@ set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The headers include <uv.h>; the CMake package finds libuv with pkg-config.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libuv1-dev, pkg-config")
+# The shared libraries' own dependencies come from SHLIBDEPS; the CMake
+# package needs pkg-config to start.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "pkg-config")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "The native counterpart of Python's aiomas 2.x, in C++20: shared
 libraries, headers, the CMake package (find_package(uvmas)), uvmas.pc, the
 uvmas command-line tool and uvmas-mosaik-roles.")

@@ -5,7 +5,7 @@
 #include "uvmas/clocks/external_clock.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/log.hpp"
 
 #include <uv.h>
@@ -87,8 +87,7 @@ bool AgentUrl::is_agent_url(std::string_view url) noexcept {
 // -- Container --------------------------------------------------------------------
 
 /// One cached outgoing connection (or one being opened: later connects wait for it).
-struct Container::Outgoing {
-  Outgoing() = default;
+struct detail::OutgoingConnection {
   rpc::Connection connection;
   bool ready = false;
   std::exception_ptr error;
@@ -316,7 +315,7 @@ constexpr double connect_retry_interval = 0.1;
 // Marks a connection attempt that ended without a connection (failed or the
 // opening task was cancelled) so that tasks waiting for it go on.
 struct OpeningGuard {
-  std::shared_ptr<Container::Outgoing> out;
+  std::shared_ptr<detail::OutgoingConnection> out;
   Loop& loop;
   ~OpeningGuard() {
     if (!out->ready && !out->error) out->error = std::make_exception_ptr(ConnectionError("connecting was cancelled"));
@@ -330,7 +329,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key,
     if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
     auto it = self->outgoing_.find(key);
     if (it == self->outgoing_.end()) break;
-    std::shared_ptr<Outgoing> out = it->second;
+    std::shared_ptr<detail::OutgoingConnection> out = it->second;
     // A dead connection (or a failed attempt) is evicted; aiomas keeps it and fails every call.
     if (out->error || out->closed()) {
       self->outgoing_.erase(it);
@@ -340,7 +339,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key,
     co_await out->waiters.wait();
     if (out->error) std::rethrow_exception(out->error);
   }
-  auto out = std::make_shared<Outgoing>();
+  auto out = std::make_shared<detail::OutgoingConnection>();
   self->outgoing_[key] = out;
   OpeningGuard guard{out, *self->loop_};
   std::exception_ptr error;
@@ -389,7 +388,7 @@ Task<AgentProxy> Container::connect_to(Container* self, std::string url, double 
   }
   rpc::Connection con = co_await connection_to(self, u.container, timeout);
   auto it = self->outgoing_.find(u.container);
-  std::shared_ptr<Outgoing> out = it != self->outgoing_.end() ? it->second : nullptr;
+  std::shared_ptr<detail::OutgoingConnection> out = it != self->outgoing_.end() ? it->second : nullptr;
   std::string class_name;
   auto cached = out ? out->validated.find(u.aid) : decltype(out->validated)::iterator{};
   if (out && cached != out->validated.end()) {

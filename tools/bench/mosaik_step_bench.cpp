@@ -7,7 +7,7 @@
 #include <uvmas/clocks/external_clock.hpp>
 #include <uvmas/codecs/codec.hpp>
 #include <uvmas/codecs/frame.hpp>
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/sim/mosaik.hpp>
 #include <uvmas/transports/connect.hpp>
 

@@ -5,13 +5,9 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
-#include <uvmas/core/uv_handle.hpp>
-#include <uvmas/framework/container.hpp>
-
-#include <uv.h>
-
 #include <uvmas/core/stop_signals.hpp>
 #include <uvmas/core/wait_list.hpp>
+#include <uvmas/framework/container.hpp>
 
 #include <csignal>
 #include <iostream>

@@ -5,15 +5,11 @@
 #include "tls_flags.hpp"
 
 #include <uvmas/codecs/arithmetic.hpp>
+#include <uvmas/clocks/wall_clock.hpp>
 #include <uvmas/core/stop_signals.hpp>
-#include <uvmas/core/uv_handle.hpp>
 #include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/rpc.hpp>
 
-#include <uv.h>
-
-#include <cmath>
-#include <coroutine>
 #include <iostream>
 #include <optional>
 
@@ -21,30 +17,8 @@ namespace uvmas::cli {
 
 namespace {
 
-/// Resumes the awaiting coroutine after `seconds` (a one-shot libuv timer;
-/// destroying the awaiter, i.e. cancelling the task, closes the timer).
-struct Sleep {
-  Loop& loop;
-  double seconds;
-  detail::UvHandle<uv_timer_t> timer;
-  std::coroutine_handle<> waiter;
-
-  bool await_ready() const noexcept { return seconds <= 0; }
-  void await_suspend(std::coroutine_handle<> h) {
-    waiter = h;
-    timer.init(uv_timer_init, loop.uv(), this);
-    auto ms = static_cast<std::uint64_t>(std::ceil(seconds * 1000.0));
-    uv_timer_start(timer.get(), [](uv_timer_t* t) {
-      if (auto* self = detail::owner_of<Sleep>(t)) self->waiter.resume();
-    }, ms, 0);
-  }
-  void await_resume() const noexcept {}
-};
-
-Task<Value> sleep_then(Loop* loop, double seconds, Value result) {
-  // A named awaiter: GCC 12 destroys a temporary one holding a handle twice.
-  Sleep sleep{*loop, seconds, {}, {}};
-  co_await sleep;
+Task<Value> sleep_then(Clock* clock, double seconds, Value result) {
+  if (seconds > 0) co_await clock->sleep(seconds);
   co_return result;
 }
 
@@ -56,15 +30,15 @@ class TestService {
   rpc::Router router{"uvmas.serve.TestService"};
   rpc::Router sub{"uvmas.serve.SubService"};
 
-  TestService(Loop& loop, Event& stop) : loop_(loop), stop_(stop) {
+  TestService(Clock& clock, Event& stop) : clock_(clock), stop_(stop) {
     router.expose("add", &python_add, {"a", "b"});
     router.expose("echo", [](Value v) { return v; }, {"value"});
     router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
-    Loop* l = &loop_;
+    Clock* c = &clock_;
     router.expose(
         "sleep",
-        [l](double seconds, std::optional<Value> result) {
-          return sleep_then(l, seconds, result ? std::move(*result) : Value());
+        [c](double seconds, std::optional<Value> result) {
+          return sleep_then(c, seconds, result ? std::move(*result) : Value());
         },
         {"seconds", "result"});
     router.expose("big_list", [](std::int64_t n) {
@@ -88,22 +62,22 @@ class TestService {
   }
 
  private:
-  Loop& loop_;
+  Clock& clock_;
   Event& stop_;
 };
 
-Task<> serve_until_stopped(Loop* loop, Server* server, Event* stop) {
+Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
   co_await stop->wait();
   server->close();
   // Let the last replies (the shutdown's "bye") reach the peers.
-  Sleep grace{*loop, 0.05, {}, {}};
-  co_await grace;
+  co_await clock->sleep(0.05);
 }
 
 int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
   Loop loop;
+  WallClock clock(loop);
   Event stop(loop);
-  TestService service(loop, stop);
+  TestService service(clock, stop);
   ChannelOptions options;
   options.codec = format_from_string(codec);
   std::unique_ptr<Server> server;
@@ -116,7 +90,7 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
   }
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
-  loop.run(serve_until_stopped(&loop, server.get(), &stop));
+  loop.run(serve_until_stopped(&clock, server.get(), &stop));
   server.reset();
   return 0;
 }

@@ -2,7 +2,7 @@
 
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/task_group.hpp"
-#include "uvmas/core/uv_handle.hpp"
+#include "uvmas/core/detail/uv_handle.hpp"
 
 #include <uv.h>
 

@@ -2,7 +2,7 @@
 /// Loop: owns one libuv loop. There is no global loop in uvmas; everything
 /// that does I/O or waits takes a `Loop&` (or gets it from its container).
 
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/core/sigpipe_guard.hpp>
 #include <uvmas/core/task.hpp>
 

@@ -97,6 +97,10 @@ struct AgentUrl {
   static bool is_agent_url(std::string_view url) noexcept;
 };
 
+namespace detail {
+struct OutgoingConnection;
+}  // namespace detail
+
 /// An agent container. Create with `create`; not copyable or movable.
 class Container {
  public:
@@ -181,14 +185,8 @@ class Container {
 
  private:
   friend class Agent;
+  class Reconnecting;  // the ProxySource of re-connecting agent proxies
 
- public:
-  /// (Internal) one cached outgoing connection.
-  struct Outgoing;
-  /// (Internal) the ProxySource of re-connecting agent proxies.
-  class Reconnecting;
-
- private:
   std::size_t register_agent(Agent* agent);
   /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
   void note_spawned(const Agent& agent) const;
@@ -213,7 +211,7 @@ class Container {
   std::string base_url_;
   rpc::Connection loopback_;
   bool loopback_open_ = false;
-  std::map<std::string, std::shared_ptr<Outgoing>, std::less<>> outgoing_;
+  std::map<std::string, std::shared_ptr<detail::OutgoingConnection>, std::less<>> outgoing_;
   TaskGroup tasks_;
   bool shut_down_ = false;
   ReconnectPolicy reconnect_;
