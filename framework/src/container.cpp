@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,12 +26,6 @@ namespace {
                    " (expected tcp://host:port/id, ipc://[path]/id or local://queue/id)");
 }
 
-// The agent id after the container part; aiomas refuses an empty one.
-std::string take_aid(std::string_view url, std::string_view rest) {
-  if (rest.empty()) bad_url(url, "the agent id is empty");
-  return std::string(rest);
-}
-
 }  // namespace
 
 AgentUrl AgentUrl::parse(std::string_view url) {
@@ -40,38 +33,22 @@ AgentUrl AgentUrl::parse(std::string_view url) {
   if (sep == std::string_view::npos) bad_url(url, "no scheme");
   std::string_view scheme = url.substr(0, sep);
   std::string_view rest = url.substr(sep + 3);
-  AgentUrl out;
-  if (scheme == "tcp") {
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) bad_url(url, "no agent id after host:port");
-    std::string_view host_port = rest.substr(0, slash);
-    auto colon = host_port.rfind(':');
-    if (colon == std::string_view::npos) bad_url(url, "no port");
-    std::string_view host = host_port.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    std::string_view port_text = host_port.substr(colon + 1);
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535)
-      bad_url(url, "port '" + std::string(port_text) + "' is not a number from 0 to 65535");
-    if (host.empty()) bad_url(url, "no host");
-    out.container = "tcp://" + std::string(host) + ":" + std::to_string(port);
-    out.aid = take_aid(url, rest.substr(slash + 1));
-  } else if (scheme == "ipc") {
+  // The container part ends at the first '/' after the address; a socket
+  // path may hold '/' itself, so there it ends after the closing "]".
+  std::size_t end;
+  if (scheme == "ipc") {
     if (rest.empty() || rest.front() != '[') bad_url(url, "the socket path must be in [..]");
-    auto close = rest.find("]/");
-    if (close == std::string_view::npos) bad_url(url, "no ']/' after the socket path");
-    out.container = "ipc://[" + std::string(rest.substr(1, close - 1)) + "]";
-    out.aid = take_aid(url, rest.substr(close + 2));
-  } else if (scheme == "local") {
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) bad_url(url, "no agent id after the queue id");
-    if (slash == 0) bad_url(url, "the queue id is empty");
-    out.container = "local://" + std::string(rest.substr(0, slash));
-    out.aid = take_aid(url, rest.substr(slash + 1));
+    end = rest.find("]/");
+    if (end == std::string_view::npos) bad_url(url, "no ']/' after the socket path");
+    ++end;
   } else {
-    bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+    end = rest.find('/');
+    if (end == std::string_view::npos) bad_url(url, "no agent id after the address");
   }
+  AgentUrl out;
+  out.container = Address::parse(url.substr(0, sep + 3 + end));
+  out.aid = std::string(rest.substr(end + 1));
+  if (out.aid.empty()) bad_url(url, "the agent id is empty");
   return out;
 }
 
@@ -110,19 +87,12 @@ std::string host_name() {
   return std::string(buf, size);
 }
 
-std::string base_url_of(const Address& a) {
-  switch (a.kind) {
-    case Address::Kind::tcp: {
-      // aiomas replaces a wildcard host by the machine's name (socket.getfqdn()).
-      std::string host = a.host;
-      if (host.empty() || host == "0.0.0.0" || host == "::") host = host_name();
-      return "tcp://" + host + ":" + std::to_string(a.port) + "/";
-    }
-    case Address::Kind::unix_socket:
-      return "ipc://[" + a.path + "]/";
-    case Address::Kind::local:
-      return "local://" + a.path + "/";
-  }
+// The address as agents' URLs name it: aiomas replaces a wildcard host by the
+// machine's name (socket.getfqdn()).
+Address public_address(Address a) {
+  if (a.kind == Address::Kind::tcp && (a.host.empty() || a.host == "0.0.0.0" || a.host == "::")) a.host = host_name();
+  return a;
+}
   return {};
 }
 
@@ -191,7 +161,8 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   });
 
   server_ = rpc::start_server(loop, address, root_, channel_options_);
-  base_url_ = base_url_of(server_->address());
+  address_ = public_address(server_->address());
+  base_url_ = address_.url() + "/";
   loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin(), channel_options_);
   loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
   loopback_open_ = true;
@@ -259,7 +230,7 @@ Task<AgentProxy> Container::connect(std::string_view url, double timeout) {
 
 class Container::Reconnecting final : public detail::ProxySource {
  public:
-  Reconnecting(Container* c, std::string key, std::string aid, std::string url, rpc::Proxy first)
+  Reconnecting(Container* c, Address key, std::string aid, std::string url, rpc::Proxy first)
       : container_(c->self_),
         policy_(c->reconnect_),
         key_(std::move(key)),
@@ -301,7 +272,7 @@ class Container::Reconnecting final : public detail::ProxySource {
 
   std::weak_ptr<Container*> container_;
   ReconnectPolicy policy_;
-  std::string key_;
+  Address key_;
   std::string aid_;
   std::string url_;
   rpc::Proxy current_;
@@ -324,7 +295,7 @@ struct OpeningGuard {
 };
 }  // namespace
 
-Task<rpc::Connection> Container::connection_to(Container* self, std::string key, double timeout) {
+Task<rpc::Connection> Container::connection_to(Container* self, Address key, double timeout) {
   for (;;) {
     if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
     auto it = self->outgoing_.find(key);
@@ -358,13 +329,13 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key,
 
 // While the peer refuses, tries again on the container's clock until `timeout`
 // clock seconds have passed.
-Task<rpc::Connection> Container::open_retrying(Container* self, std::string key, double timeout) {
+Task<rpc::Connection> Container::open_retrying(Container* self, Address key, double timeout) {
   Clock& clock = *self->clock_;
   const double start = clock.time();
   for (;;) {
     std::string why;
     try {
-      co_return co_await rpc::open_connection(*self->loop_, key, self->channel_options_, self->root_);
+      co_return co_await rpc::open_connection(*self->loop_, key.url(), self->channel_options_, self->root_);
     } catch (const ConnectionError& e) {
       why = e.what();
     }
@@ -379,8 +350,8 @@ Task<rpc::Connection> Container::open_retrying(Container* self, std::string key,
 Task<AgentProxy> Container::connect_to(Container* self, std::string url, double timeout) {
   AgentUrl u = AgentUrl::parse(url);
   if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
-  std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container + ")";
-  if (u.container + "/" == self->base_url_) {
+  std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container.url() + ")";
+  if (u.container == self->address_) {
     // One of our own agents: called in-process, no socket.
     Agent* a = self->agent(u.aid);
     if (!a) throw ConnectionError(missing);

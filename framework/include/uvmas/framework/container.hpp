@@ -18,6 +18,7 @@
 #include <uvmas/framework/agent.hpp>
 #include <uvmas/framework/channel.hpp>
 #include <uvmas/framework/rpc.hpp>
+#include <uvmas/transports/address.hpp>
 
 #include <cstddef>
 #include <map>
@@ -84,9 +85,9 @@ struct ContainerOptions {
 
 /// An agent URL taken apart: `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
 struct AgentUrl {
-  /// The container's transport address, spelled as in the URL ("tcp://localhost:5555");
-  /// also the key of the outgoing-connection cache.
-  std::string container;
+  /// The container's transport address (parsed by Address::parse); also the
+  /// key of the outgoing-connection cache.
+  Address container;
   /// The agent id (never empty; may contain `/`, which then fails validate_aid).
   std::string aid;
 
@@ -194,8 +195,8 @@ class Container {
   Task<Value> dispatch_agent(const rpc::CallContext& ctx, const std::string& path, std::size_t start,
                              const Array& args, const Map& kwargs);
   static Task<AgentProxy> connect_to(Container* self, std::string url, double timeout);
-  static Task<rpc::Connection> connection_to(Container* self, std::string key, double timeout);
-  static Task<rpc::Connection> open_retrying(Container* self, std::string key, double timeout);
+  static Task<rpc::Connection> connection_to(Container* self, Address key, double timeout);
+  static Task<rpc::Connection> open_retrying(Container* self, Address key, double timeout);
   void close_all() noexcept;
 
   std::unique_ptr<Loop> owned_loop_;  // first: destroyed last
@@ -208,10 +209,11 @@ class Container {
   std::vector<Agent*> agents_;
   std::vector<std::unique_ptr<Agent>> owned_;
   std::unique_ptr<Server> server_;
+  Address address_;  // as agents' URLs name this container (a wildcard host replaced by the host name)
   std::string base_url_;
   rpc::Connection loopback_;
   bool loopback_open_ = false;
-  std::map<std::string, std::shared_ptr<detail::OutgoingConnection>, std::less<>> outgoing_;
+  std::map<Address, std::shared_ptr<detail::OutgoingConnection>> outgoing_;
   TaskGroup tasks_;
   bool shut_down_ = false;
   ReconnectPolicy reconnect_;
