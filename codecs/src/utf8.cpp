@@ -1,5 +1,6 @@
 // Strict UTF-8 validation for text the codecs read and write.
 #include <cstddef>
+#include <cstring>
 
 #include "internal.hpp"
 

@@ -49,6 +49,8 @@ struct TlsRegistry::Lingering final : SoonCallback {
   }
 };
 
+TlsRegistry::TlsRegistry(Loop& loop) : loop_(loop) {}
+
 TlsRegistry::~TlsRegistry() {
   // Streams the application still holds must no longer reach us.
   while (LiveNode* n = live.pop_front()) n->stream->detach_registry();

@@ -24,7 +24,7 @@ class HandshakeListener {
 
 class TlsRegistry final : public LoopService {
  public:
-  explicit TlsRegistry(Loop& loop) : loop_(loop) {}
+  explicit TlsRegistry(Loop& loop);
   ~TlsRegistry() override;
 
   Loop& loop() noexcept { return loop_; }
