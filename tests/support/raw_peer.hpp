@@ -47,14 +47,7 @@ class RawPeer final : public StreamHandler {
   /// Reads one complete frame's payload; nullopt when the peer closed first.
   Task<std::optional<std::string>> read_frame() {
     for (;;) {
-      if (in_.size() >= frame_header_size) {
-        std::size_t n = read_frame_header(in_.data());
-        if (in_.size() >= frame_header_size + n) {
-          std::string payload = in_.substr(frame_header_size, n);
-          in_.erase(0, frame_header_size + n);
-          co_return payload;
-        }
-      }
+      if (auto payload = take_frame(in_)) co_return std::move(*payload);
       if (closed_) co_return std::nullopt;
       co_await waiters_.wait();
     }
@@ -84,6 +77,33 @@ class RawPeer final : public StreamHandler {
   bool closed_ = false;
   std::string reason_;
   WaitList waiters_;
+};
+
+/// Listens on `address`; the first connection it accepts becomes a RawPeer
+/// that a test awaits with peer() (later connections are closed).
+class RawServer {
+ public:
+  RawServer(Loop& loop, const Address& address) : accepted_(loop) {
+    listener_ = listen_stream(loop, address, [this](StreamPtr s) {
+      if (peer_) {
+        s->close();
+        return;
+      }
+      peer_ = std::make_unique<RawPeer>(std::move(s));
+      accepted_.set();
+    });
+  }
+  const Address& address() const noexcept { return listener_->address(); }
+  /// The accepted peer, once there is one.
+  Task<RawPeer*> peer() {
+    co_await accepted_.wait();
+    co_return peer_.get();
+  }
+
+ private:
+  Event accepted_;
+  std::unique_ptr<RawPeer> peer_;
+  std::unique_ptr<Listener> listener_;  // last: stops accepting before the peer goes
 };
 
 }  // namespace uvmas::test

@@ -85,14 +85,7 @@ class Master final : public StreamHandler {
   }
   Task<std::string> read_frame() {
     for (;;) {
-      if (in_.size() >= frame_header_size) {
-        std::size_t n = read_frame_header(in_.data());
-        if (in_.size() >= frame_header_size + n) {
-          std::string payload = in_.substr(frame_header_size, n);
-          in_.erase(0, frame_header_size + n);
-          co_return payload;
-        }
-      }
+      if (auto payload = take_frame(in_)) co_return std::move(*payload);
       if (closed_) co_return std::string();
       co_await Wait{this};
     }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,17 @@ inline void append_frame(std::string& out, std::string_view payload) {
   out.append(frame_header_size, '\0');
   write_frame_header(out.data() + start, static_cast<std::uint32_t>(payload.size()));
   out.append(payload);
+}
+
+/// If `buffer` begins with a whole frame, removes that frame from it and
+/// returns its payload; otherwise leaves `buffer` alone and returns nothing.
+inline std::optional<std::string> take_frame(std::string& buffer) {
+  if (buffer.size() < frame_header_size) return std::nullopt;
+  const std::size_t length = read_frame_header(buffer.data());
+  if (buffer.size() - frame_header_size < length) return std::nullopt;
+  std::string payload = buffer.substr(frame_header_size, length);
+  buffer.erase(0, frame_header_size + length);
+  return payload;
 }
 
 }  // namespace uvmas
