@@ -79,7 +79,6 @@ struct detail::OutgoingConnection {
 
 namespace {
 
-
 std::string host_name() {
   char buf[256];
   std::size_t size = sizeof buf;
@@ -92,8 +91,6 @@ std::string host_name() {
 Address public_address(Address a) {
   if (a.kind == Address::Kind::tcp && (a.host.empty() || a.host == "0.0.0.0" || a.host == "::")) a.host = host_name();
   return a;
-}
-  return {};
 }
 
 }  // namespace
@@ -119,21 +116,28 @@ std::unique_ptr<Container> Container::create(std::string_view address) {
 Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
+  const auto* own = std::get_if<OwnClock>(&options.clock);
+  const bool own_external = own && *own == OwnClock::external;
   bool clock_settings = options.init_time != 0 || !(options.utc_start == ExternalClock::default_utc_start);
-  if (clock_settings && (options.clock || !options.external_clock))
+  if (clock_settings && !own_external)
     throw std::invalid_argument(
         "ContainerOptions: init_time and utc_start apply to the container's own ExternalClock "
-        "(external_clock = true, no clock given)");
-  if (options.clock) {
-    clock_ = options.clock;
+        "(clock = OwnClock::external)");
+  if (auto* given = std::get_if<ExternalClock*>(&options.clock)) {
+    external_clock_ = *given;
+    clock_ = *given;
+  } else if (auto* given_clock = std::get_if<Clock*>(&options.clock)) {
+    clock_ = *given_clock;
+  } else if (own_external) {
+    auto owned = std::make_unique<ExternalClock>(loop, options.init_time, options.utc_start);
+    external_clock_ = owned.get();
+    owned_clock_ = std::move(owned);
+    clock_ = external_clock_;
   } else {
-    if (options.external_clock) {
-      owned_clock_ = std::make_unique<ExternalClock>(loop, options.init_time, options.utc_start);
-    } else {
-      owned_clock_ = std::make_unique<WallClock>(loop);
-    }
+    owned_clock_ = std::make_unique<WallClock>(loop);
     clock_ = owned_clock_.get();
   }
+  if (!clock_) throw std::invalid_argument("ContainerOptions: the given clock is null");
   channel_options_.codec = options.codec;
   // Extension typeids follow registration order on both peers: the date is 0, the user's types
   // 1..m, and rpc appends the proxy type (m+1).
@@ -183,8 +187,6 @@ void Container::close_all() noexcept {
   }
   owned_.clear();
 }
-
-ExternalClock* Container::external_clock() const noexcept { return dynamic_cast<ExternalClock*>(clock_); }
 
 std::size_t Container::incoming_connections() const noexcept { return server_ ? server_->connections() : 0; }
 

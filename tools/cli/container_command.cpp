@@ -46,7 +46,7 @@ int run_container(const ContainerSpec& spec) {
   Loop loop;
   ContainerOptions options;
   options.codec = format_from_string(spec.codec);
-  options.external_clock = spec.clock == "external";
+  if (spec.clock == "external") options.clock = OwnClock::external;
   std::unique_ptr<Container> container;
   try {
     ChannelOptions tls_options;

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace uvmas {
@@ -42,6 +43,12 @@ struct ReconnectPolicy {
   double max_backoff = 10;
 };
 
+/// A clock a container creates for itself.
+enum class OwnClock {
+  wall,      ///< a WallClock (the default)
+  external,  ///< an ExternalClock: time moves only by `set_time` / `step_to` (e.g. by mosaik)
+};
+
 /// Settings of a container; they apply to its server and to every outgoing connection.
 struct ContainerOptions {
   /// The codec (both sides must agree).
@@ -56,16 +63,16 @@ struct ContainerOptions {
     extra_serializers.push_back(serializer_name<T>());
     return *this;
   }
-  /// A clock to use (not owned; must outlive the container). Without one the
-  /// container owns a WallClock, or an ExternalClock if `external_clock`.
-  Clock* clock = nullptr;
-  /// Own an ExternalClock (time set by `set_time`, e.g. by mosaik) instead of a WallClock.
-  bool external_clock = false;
+  /// The container's clock: one it creates and owns (OwnClock::wall, the
+  /// default, or OwnClock::external), or the caller's (`options.clock =
+  /// &clock`; not owned, must outlive the container). With an ExternalClock,
+  /// owned or given, external_clock() returns it.
+  std::variant<OwnClock, Clock*, ExternalClock*> clock = OwnClock::wall;
   /// The own ExternalClock's time at creation (aiomas `ExternalClock(utc_start, init_time)`;
-  /// may be negative). Only with `external_clock`, else create() throws std::invalid_argument.
+  /// may be negative). Only with OwnClock::external, else create() throws std::invalid_argument.
   double init_time = 0;
   /// The date of the own ExternalClock's time 0 (`parse_iso("2016-01-01T00:00:00+01:00")`;
-  /// only the instant counts). Only with `external_clock`, as `init_time`.
+  /// only the instant counts). Only with OwnClock::external, as `init_time`.
   DateTime utc_start = ExternalClock::default_utc_start;
   /// TLS (one context serves both the server and outgoing connections) and other transport settings.
   TransportOptions transport;
@@ -160,7 +167,7 @@ class Container {
   Loop& loop() const noexcept { return *loop_; }
   Clock& clock() const noexcept { return *clock_; }
   /// The clock as an ExternalClock, or nullptr if it is not one.
-  ExternalClock* external_clock() const noexcept;
+  ExternalClock* external_clock() const noexcept { return external_clock_; }
   /// The agents' background tasks: `tasks().spawn(agent.run())`; cancelled by shutdown().
   TaskGroup& tasks() noexcept { return tasks_; }
   /// The RPC root (validate_aid, agents/...).
@@ -203,6 +210,7 @@ class Container {
   Loop* loop_;
   std::unique_ptr<Clock> owned_clock_;
   Clock* clock_;
+  ExternalClock* external_clock_ = nullptr;
   ChannelOptions channel_options_;
   rpc::Router root_{"aiomas.agent.Container"};
   rpc::Router agents_router_{"aiomas.rpc.ServiceDict"};
