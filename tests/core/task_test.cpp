@@ -215,6 +215,7 @@ TEST(LoopDeathTest, AHandleLeftOpenFailsTheLeakCheck) {
         uvmas::Loop loop;
         static uv_timer_t leaked;
         uv_timer_init(loop.uv(), &leaked);
+        leaked.data = &loop;  // an owner that never closes it
       },
       "loop destroyed with libuv handles still open \\(timer\\)");
 }
@@ -223,7 +224,7 @@ TEST(Loop, AClosedUvHandleLeavesTheLoopClean) {
   ::setenv("UVMAS_LEAK_CHECK", "abort", 1);
   uvmas::Loop loop;
   uvmas::detail::UvHandle<uv_timer_t> timer;
-  ASSERT_EQ(timer.init(uv_timer_init, loop.uv(), nullptr), 0);
+  ASSERT_EQ(timer.init(uv_timer_init, loop.uv(), &loop), 0);
   uv_timer_start(timer.get(), [](uv_timer_t*) {}, 1000, 0);
   timer.close();
   EXPECT_FALSE(timer);

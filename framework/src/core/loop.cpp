@@ -40,15 +40,20 @@ void report_leaked_handles(const std::string& types) noexcept {
 }  // namespace
 
 void Loop::UvLoopDeleter::operator()(uv_loop_t* l) const noexcept {
-  // Close whatever handle is left, let the close callbacks run, then close the loop.
+  // Close whatever handle is left, let the close callbacks run, then close the
+  // loop. A handle that still names an owner (data) is a leak; one without
+  // belongs to an operation that frees itself (a connect or a graceful close
+  // in flight).
   std::string leaked;
   uv_walk(
       l,
       [](uv_handle_t* h, void* arg) {
         if (uv_is_closing(h)) return;
-        auto& types = *static_cast<std::string*>(arg);
-        if (!types.empty()) types += ", ";
-        types += uv_handle_type_name(uv_handle_get_type(h));
+        if (uv_handle_get_data(h) != nullptr) {
+          auto& types = *static_cast<std::string*>(arg);
+          if (!types.empty()) types += ", ";
+          types += uv_handle_type_name(uv_handle_get_type(h));
+        }
         uv_close(h, nullptr);
       },
       &leaked);
