@@ -33,7 +33,7 @@ for f in include/uvmas/version.hpp include/uvmas/framework/container.hpp bin/uvm
   [ -e "$prefix/$f" ] || fail "$f was not installed"
 done
 # The public headers name no third-party header (libuv, mbedTLS, ...).
-if leaks="$(grep -rlE '#include <(uv|mbedtls/|rapidjson/|msgpack|blosc)' "$prefix/include/uvmas")"; then
+if leaks="$(grep -rlE '#include <(uv\.h|uv/|mbedtls/|rapidjson/|msgpack|blosc)' "$prefix/include/uvmas")"; then
   fail "installed headers include a third-party header: $leaks"
 fi
 version="$("$prefix/bin/uvmas" --version 2>&1)" || fail "uvmas --version exited with status $?: $version"
