@@ -3,7 +3,7 @@
 #include "timer_queue.hpp"
 
 #include <uvmas/core/error.hpp>
-#include <uvmas/core/uv_handle.hpp>
+#include <uvmas/core/detail/uv_handle.hpp>
 
 #include <chrono>
 #include <cmath>

@@ -21,8 +21,9 @@ class TestAgent : public uvmas::Agent {
   int service(int value) { return value; }
 };
 
-int main() {
-  auto c = uvmas::Container::create("tcp://localhost:5555");
+int main(int argc, char** argv) {
+  // aiomas uses localhost:5555; tests pass port 0 so that they can run in parallel.
+  auto c = uvmas::Container::create(argc > 1 ? argv[1] : "tcp://localhost:5555");
   auto& a = c->spawn<TestAgent>();
   auto& b = c->spawn<TestAgent>();
   c->run(a.run(b.addr()));

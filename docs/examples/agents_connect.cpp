@@ -61,7 +61,7 @@ int main() {
   uvmas::Loop loop;
   // [snippet:clock]
   uvmas::ContainerOptions options;
-  options.external_clock = true;
+  options.clock = uvmas::OwnClock::external;
   options.init_time = -1;  // the clock starts at -1 s ...
   options.utc_start = uvmas::parse_iso("2016-01-01T00:00:00+01:00");  // ... counted from this date
   auto home = uvmas::Container::create(loop, "local://home", options);

@@ -31,7 +31,7 @@ int child_main(const std::string& address) {
   uvmas::subproc::AgentTypes types;
   types.add<Calculator>("Calculator");
   uvmas::ContainerOptions options;
-  options.external_clock = true;  // a clock the parent's steps move
+  options.clock = uvmas::OwnClock::external;  // a clock the parent's steps move
   return uvmas::subproc::run_child(address, std::move(options), types);
 }
 // [end:child]

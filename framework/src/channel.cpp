@@ -5,6 +5,7 @@
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/codecs/datetime.hpp"
 #include "uvmas/codecs/error.hpp"
+#include "uvmas/codecs/frame.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
 
@@ -18,21 +19,9 @@ namespace uvmas {
 namespace detail {
 
 namespace {
-constexpr std::size_t header_size = 4;
 // A receive buffer at most this large is kept once emptied; a larger one is
 // freed, so an idle connection holds nothing for a past big frame.
 constexpr std::size_t kept_receive_buffer = std::size_t{4} << 10;
-
-std::uint32_t read_be32(const char* p) noexcept {
-  auto b = reinterpret_cast<const unsigned char*>(p);
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
-}
-void write_be32(char* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<char>(v >> 24);
-  p[1] = static_cast<char>(v >> 16);
-  p[2] = static_cast<char>(v >> 8);
-  p[3] = static_cast<char>(v);
-}
 
 }  // namespace
 
@@ -83,7 +72,7 @@ void ChannelCore::send_reply(const Value& id, Value result) {
   try {
     write_message(1, id, std::move(result));
   } catch (const CodecError&) {
-    send_failure(id, remote_traceback_text(std::current_exception(), "reply"));
+    send_failure(id, describe(std::current_exception()).traceback);
   }
 }
 
@@ -92,14 +81,14 @@ void ChannelCore::send_failure(const Value& id, Value content) {
   try {
     write_message(2, id, std::move(content));
   } catch (const CodecError&) {
-    write_message(2, id, Value(remote_traceback_text(std::current_exception(), "reply")));
+    write_message(2, id, Value(describe(std::current_exception()).traceback));
   }
 }
 
 void ChannelCore::write_message(int type, const Value& id, Value content) {
   std::string& out = stream_->out();
   const std::size_t start = out.size();
-  out.append(header_size, '\0');
+  out.append(frame_header_size, '\0');
   Array triple;
   triple.reserve(3);
   triple.emplace_back(type);
@@ -111,13 +100,13 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
     out.resize(start);
     throw;
   }
-  const std::size_t length = out.size() - start - header_size;
+  const std::size_t length = out.size() - start - frame_header_size;
   if (length > std::numeric_limits<std::uint32_t>::max()) {
     out.resize(start);
     throw SerializationError("message of " + std::to_string(length) +
                              " bytes exceeds the protocol's frame limit of 4294967295 bytes");
   }
-  write_be32(out.data() + start, static_cast<std::uint32_t>(length));
+  write_frame_header(out.data() + start, static_cast<std::uint32_t>(length));
   tally_.sent();
   stream_->flush();
 }
@@ -191,17 +180,17 @@ void ChannelCore::consume_buffered() {
 
 std::size_t ChannelCore::consume(std::string_view data) {
   std::size_t pos = 0;
-  while (!closed_ && !stalled_ && data.size() - pos >= header_size) {
-    const std::uint32_t length = read_be32(data.data() + pos);
+  while (!closed_ && !stalled_ && data.size() - pos >= frame_header_size) {
+    const std::uint32_t length = read_frame_header(data.data() + pos);
     if (length > max_frame_) {
       protocol_error("frame of " + std::to_string(length) + " bytes exceeds the limit of " +
                      std::to_string(max_frame_) + " bytes");
       return data.size();
     }
-    if (data.size() - pos - header_size < length) break;
-    handle_payload(data.substr(pos + header_size, length));
+    if (data.size() - pos - frame_header_size < length) break;
+    handle_payload(data.substr(pos + frame_header_size, length));
     tally_.handled();  // whatever the frame started is runnable or waits now
-    pos += header_size + length;
+    pos += frame_header_size + length;
   }
   return pos;
 }
@@ -392,7 +381,7 @@ Task<> Request::reply(Value result) {
   finished();
 }
 
-Task<> Request::fail(std::exception_ptr error) { return fail_text(remote_traceback_text(error)); }
+Task<> Request::fail(std::exception_ptr error) { return fail_text(describe(error).traceback); }
 
 Task<> Request::fail_text(std::string text) {
   if (answered_) throw std::logic_error("this request was already answered");

@@ -2,7 +2,7 @@
 // Private: the state behind a Channel handle — framing, id allocation, reply
 // matching, the incoming request queue and back-pressure.
 
-#include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/wait_list.hpp"
 #include "uvmas/framework/channel.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/wait_list.hpp"
-#include "uvmas/core/uv_handle.hpp"
+#include "uvmas/core/detail/uv_handle.hpp"
 
 #include <signal.h>
 #include <sys/prctl.h>

@@ -5,14 +5,13 @@
 #include "uvmas/clocks/external_clock.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/intrusive_list.hpp"
+#include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/log.hpp"
 
 #include <uv.h>
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,12 +26,6 @@ namespace {
                    " (expected tcp://host:port/id, ipc://[path]/id or local://queue/id)");
 }
 
-// The agent id after the container part; aiomas refuses an empty one.
-std::string take_aid(std::string_view url, std::string_view rest) {
-  if (rest.empty()) bad_url(url, "the agent id is empty");
-  return std::string(rest);
-}
-
 }  // namespace
 
 AgentUrl AgentUrl::parse(std::string_view url) {
@@ -40,38 +33,22 @@ AgentUrl AgentUrl::parse(std::string_view url) {
   if (sep == std::string_view::npos) bad_url(url, "no scheme");
   std::string_view scheme = url.substr(0, sep);
   std::string_view rest = url.substr(sep + 3);
-  AgentUrl out;
-  if (scheme == "tcp") {
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) bad_url(url, "no agent id after host:port");
-    std::string_view host_port = rest.substr(0, slash);
-    auto colon = host_port.rfind(':');
-    if (colon == std::string_view::npos) bad_url(url, "no port");
-    std::string_view host = host_port.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    std::string_view port_text = host_port.substr(colon + 1);
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535)
-      bad_url(url, "port '" + std::string(port_text) + "' is not a number from 0 to 65535");
-    if (host.empty()) bad_url(url, "no host");
-    out.container = "tcp://" + std::string(host) + ":" + std::to_string(port);
-    out.aid = take_aid(url, rest.substr(slash + 1));
-  } else if (scheme == "ipc") {
+  // The container part ends at the first '/' after the address; a socket
+  // path may hold '/' itself, so there it ends after the closing "]".
+  std::size_t end;
+  if (scheme == "ipc") {
     if (rest.empty() || rest.front() != '[') bad_url(url, "the socket path must be in [..]");
-    auto close = rest.find("]/");
-    if (close == std::string_view::npos) bad_url(url, "no ']/' after the socket path");
-    out.container = "ipc://[" + std::string(rest.substr(1, close - 1)) + "]";
-    out.aid = take_aid(url, rest.substr(close + 2));
-  } else if (scheme == "local") {
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) bad_url(url, "no agent id after the queue id");
-    if (slash == 0) bad_url(url, "the queue id is empty");
-    out.container = "local://" + std::string(rest.substr(0, slash));
-    out.aid = take_aid(url, rest.substr(slash + 1));
+    end = rest.find("]/");
+    if (end == std::string_view::npos) bad_url(url, "no ']/' after the socket path");
+    ++end;
   } else {
-    bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+    end = rest.find('/');
+    if (end == std::string_view::npos) bad_url(url, "no agent id after the address");
   }
+  AgentUrl out;
+  out.container = Address::parse(url.substr(0, sep + 3 + end));
+  out.aid = std::string(rest.substr(end + 1));
+  if (out.aid.empty()) bad_url(url, "the agent id is empty");
   return out;
 }
 
@@ -87,8 +64,7 @@ bool AgentUrl::is_agent_url(std::string_view url) noexcept {
 // -- Container --------------------------------------------------------------------
 
 /// One cached outgoing connection (or one being opened: later connects wait for it).
-struct Container::Outgoing {
-  Outgoing() = default;
+struct detail::OutgoingConnection {
   rpc::Connection connection;
   bool ready = false;
   std::exception_ptr error;
@@ -103,7 +79,6 @@ struct Container::Outgoing {
 
 namespace {
 
-
 std::string host_name() {
   char buf[256];
   std::size_t size = sizeof buf;
@@ -111,20 +86,11 @@ std::string host_name() {
   return std::string(buf, size);
 }
 
-std::string base_url_of(const Address& a) {
-  switch (a.kind) {
-    case Address::Kind::tcp: {
-      // aiomas replaces a wildcard host by the machine's name (socket.getfqdn()).
-      std::string host = a.host;
-      if (host.empty() || host == "0.0.0.0" || host == "::") host = host_name();
-      return "tcp://" + host + ":" + std::to_string(a.port) + "/";
-    }
-    case Address::Kind::unix_socket:
-      return "ipc://[" + a.path + "]/";
-    case Address::Kind::local:
-      return "local://" + a.path + "/";
-  }
-  return {};
+// The address as agents' URLs name it: aiomas replaces a wildcard host by the
+// machine's name (socket.getfqdn()).
+Address public_address(Address a) {
+  if (a.kind == Address::Kind::tcp && (a.host.empty() || a.host == "0.0.0.0" || a.host == "::")) a.host = host_name();
+  return a;
 }
 
 }  // namespace
@@ -150,23 +116,31 @@ std::unique_ptr<Container> Container::create(std::string_view address) {
 Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::string_view address,
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
+  const auto* own = std::get_if<OwnClock>(&options.clock);
+  const bool own_external = own && *own == OwnClock::external;
   bool clock_settings = options.init_time != 0 || !(options.utc_start == ExternalClock::default_utc_start);
-  if (clock_settings && (options.clock || !options.external_clock))
+  if (clock_settings && !own_external)
     throw std::invalid_argument(
         "ContainerOptions: init_time and utc_start apply to the container's own ExternalClock "
-        "(external_clock = true, no clock given)");
-  if (options.clock) {
-    clock_ = options.clock;
+        "(clock = OwnClock::external)");
+  if (auto* given = std::get_if<ExternalClock*>(&options.clock)) {
+    external_clock_ = *given;
+    clock_ = *given;
+  } else if (auto* given_clock = std::get_if<Clock*>(&options.clock)) {
+    clock_ = *given_clock;
+  } else if (own_external) {
+    auto owned = std::make_unique<ExternalClock>(loop, options.init_time, options.utc_start);
+    external_clock_ = owned.get();
+    owned_clock_ = std::move(owned);
+    clock_ = external_clock_;
   } else {
-    if (options.external_clock) {
-      owned_clock_ = std::make_unique<ExternalClock>(loop, options.init_time, options.utc_start);
-    } else {
-      owned_clock_ = std::make_unique<WallClock>(loop);
-    }
+    owned_clock_ = std::make_unique<WallClock>(loop);
     clock_ = owned_clock_.get();
   }
+  if (!clock_) throw std::invalid_argument("ContainerOptions: the given clock is null");
   channel_options_.codec = options.codec;
-  // PROTOCOL.md §5.1: the date is typeid 0, the user's types 1..m; rpc appends the proxy type (m+1).
+  // Extension typeids follow registration order on both peers: the date is 0, the user's types
+  // 1..m, and rpc appends the proxy type (m+1).
   channel_options_.extra_serializers.emplace_back(datetime_type_name);
   for (auto& s : options.extra_serializers) channel_options_.extra_serializers.push_back(std::move(s));
   channel_options_.transport = std::move(options.transport);
@@ -188,7 +162,8 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   agents_router_.set_resolver(agents_resolver_);
 
   server_ = rpc::start_server(loop, address, root_, channel_options_);
-  base_url_ = base_url_of(server_->address());
+  address_ = public_address(server_->address());
+  base_url_ = address_.url() + "/";
   loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin(), channel_options_);
   loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
   loopback_open_ = true;
@@ -204,14 +179,11 @@ void Container::close_all() noexcept {
     if (out->ready && !out->connection.channel().closed()) out->connection.channel().abort("container shut down");
   outgoing_.clear();
   if (loopback_open_) {
-    // close() of an in-process connection takes effect at once; the task only signals that.
-    Task<> closing = loopback_.close();
+    loopback_.abort("container shut down");
     loopback_open_ = false;
   }
   owned_.clear();
 }
-
-ExternalClock* Container::external_clock() const noexcept { return dynamic_cast<ExternalClock*>(clock_); }
 
 std::size_t Container::incoming_connections() const noexcept { return server_ ? server_->connections() : 0; }
 
@@ -259,7 +231,7 @@ Task<AgentProxy> Container::connect(std::string_view url, double timeout) {
 
 class Container::Reconnecting final : public detail::ProxySource {
  public:
-  Reconnecting(Container* c, std::string key, std::string aid, std::string url, rpc::Proxy first)
+  Reconnecting(Container* c, Address key, std::string aid, std::string url, rpc::Proxy first)
       : container_(c->self_),
         policy_(c->reconnect_),
         key_(std::move(key)),
@@ -301,7 +273,7 @@ class Container::Reconnecting final : public detail::ProxySource {
 
   std::weak_ptr<Container*> container_;
   ReconnectPolicy policy_;
-  std::string key_;
+  Address key_;
   std::string aid_;
   std::string url_;
   rpc::Proxy current_;
@@ -315,7 +287,7 @@ constexpr double connect_retry_interval = 0.1;
 // Marks a connection attempt that ended without a connection (failed or the
 // opening task was cancelled) so that tasks waiting for it go on.
 struct OpeningGuard {
-  std::shared_ptr<Container::Outgoing> out;
+  std::shared_ptr<detail::OutgoingConnection> out;
   Loop& loop;
   ~OpeningGuard() {
     if (!out->ready && !out->error) out->error = std::make_exception_ptr(ConnectionError("connecting was cancelled"));
@@ -324,12 +296,12 @@ struct OpeningGuard {
 };
 }  // namespace
 
-Task<rpc::Connection> Container::connection_to(Container* self, std::string key, double timeout) {
+Task<rpc::Connection> Container::connection_to(Container* self, Address key, double timeout) {
   for (;;) {
     if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
     auto it = self->outgoing_.find(key);
     if (it == self->outgoing_.end()) break;
-    std::shared_ptr<Outgoing> out = it->second;
+    std::shared_ptr<detail::OutgoingConnection> out = it->second;
     // A dead connection (or a failed attempt) is evicted; aiomas keeps it and fails every call.
     if (out->error || out->closed()) {
       self->outgoing_.erase(it);
@@ -339,7 +311,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key,
     co_await out->waiters.wait();
     if (out->error) std::rethrow_exception(out->error);
   }
-  auto out = std::make_shared<Outgoing>();
+  auto out = std::make_shared<detail::OutgoingConnection>();
   self->outgoing_[key] = out;
   OpeningGuard guard{out, *self->loop_};
   std::exception_ptr error;
@@ -358,13 +330,13 @@ Task<rpc::Connection> Container::connection_to(Container* self, std::string key,
 
 // While the peer refuses, tries again on the container's clock until `timeout`
 // clock seconds have passed.
-Task<rpc::Connection> Container::open_retrying(Container* self, std::string key, double timeout) {
+Task<rpc::Connection> Container::open_retrying(Container* self, Address key, double timeout) {
   Clock& clock = *self->clock_;
   const double start = clock.time();
   for (;;) {
     std::string why;
     try {
-      co_return co_await rpc::open_connection(*self->loop_, key, self->channel_options_, self->root_);
+      co_return co_await rpc::open_connection(*self->loop_, key.url(), self->channel_options_, self->root_);
     } catch (const ConnectionError& e) {
       why = e.what();
     }
@@ -379,8 +351,8 @@ Task<rpc::Connection> Container::open_retrying(Container* self, std::string key,
 Task<AgentProxy> Container::connect_to(Container* self, std::string url, double timeout) {
   AgentUrl u = AgentUrl::parse(url);
   if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
-  std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container + ")";
-  if (u.container + "/" == self->base_url_) {
+  std::string missing = "Agent \"" + u.aid + "\" does not exist in Container(" + u.container.url() + ")";
+  if (u.container == self->address_) {
     // One of our own agents: called in-process, no socket.
     Agent* a = self->agent(u.aid);
     if (!a) throw ConnectionError(missing);
@@ -388,7 +360,7 @@ Task<AgentProxy> Container::connect_to(Container* self, std::string url, double 
   }
   rpc::Connection con = co_await connection_to(self, u.container, timeout);
   auto it = self->outgoing_.find(u.container);
-  std::shared_ptr<Outgoing> out = it != self->outgoing_.end() ? it->second : nullptr;
+  std::shared_ptr<detail::OutgoingConnection> out = it != self->outgoing_.end() ? it->second : nullptr;
   std::string class_name;
   auto cached = out ? out->validated.find(u.aid) : decltype(out->validated)::iterator{};
   if (out && cached != out->validated.end()) {

@@ -228,12 +228,12 @@ void check_reply(const detail::ConnectionState& s, const Value& result) {
   try {
     s.loopback_codec->check_encodable(result, reply_result_depth);
   } catch (const CodecError&) {
-    throw RemoteException(s.loopback_origin, remote_traceback_text(std::current_exception(), "reply"));
+    throw RemoteException(s.loopback_origin, describe(std::current_exception()).traceback);
   }
 }
 
 [[noreturn]] void remote_failure(const detail::ConnectionState& s, const std::exception_ptr& error) {
-  throw RemoteException(s.loopback_origin, remote_traceback_text(error));
+  throw RemoteException(s.loopback_origin, describe(error).traceback);
 }
 
 // The rest of an in-process call whose function is a coroutine. No frame on
@@ -501,11 +501,19 @@ void Connection::set_call_timeout(Clock& clock, double seconds) {
 
 Task<> Connection::close() {
   if (!state_->channel) {
-    state_->root = nullptr;
-    state_->tasks.cancel();
+    abort("closed");
     return done();
   }
   return state_->channel.close();
+}
+
+void Connection::abort(std::string_view reason) {
+  if (state_->channel) {
+    state_->channel.abort(reason);
+    return;
+  }
+  state_->root = nullptr;
+  state_->tasks.cancel();
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {

@@ -26,11 +26,8 @@ struct Server::Impl {
       try {
         std::rethrow_exception(e);
       } catch (const ConnectionError&) {
-      } catch (const Cancelled&) {
-      } catch (const std::exception& ex) {
-        log(LogLevel::error, std::string("channel client task failed: ") + ex.what());
       } catch (...) {
-        log(LogLevel::error, "channel client task failed with a non-standard exception");
+        log(LogLevel::error, "channel client task failed: " + describe(e).line());
       }
     });
   }

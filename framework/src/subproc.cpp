@@ -26,12 +26,6 @@ Agent& AgentTypes::create(Container& container, const std::string& name, const A
   return it->second(container, args, kwargs);
 }
 
-std::vector<std::string> AgentTypes::names() const {
-  std::vector<std::string> out;
-  for (const auto& [n, f] : factories_) out.push_back(n);
-  return out;
-}
-
 Manager::Manager(Container& container, const AgentTypes& types)
     : Agent(container), types_(types), stopped_(container.loop()) {
   expose_raw("spawn", &Manager::spawn);

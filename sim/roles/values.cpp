@@ -2,6 +2,7 @@
 
 #include "roles.hpp"
 
+#include <uvmas/codecs/arithmetic.hpp>
 #include <uvmas/core/error.hpp>
 
 namespace uvmas::sim::roles {
@@ -15,15 +16,13 @@ void check_number(const Value& v) {
 Value add(const Value& a, const Value& b) {
   check_number(a);
   check_number(b);
-  if (a.is_int() && b.is_int()) return Value(a.as_int() + b.as_int());
-  return Value(a.as_double() + b.as_double());
+  return python_add(a, b);
 }
 
 Value multiply(const Value& a, const Value& b) {
   check_number(a);
   check_number(b);
-  if (a.is_int() && b.is_int()) return Value(a.as_int() * b.as_int());
-  return Value(a.as_double() * b.as_double());
+  return python_multiply(a, b);
 }
 
 Value sum(const SourceValues* values) {

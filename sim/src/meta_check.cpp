@@ -1,5 +1,5 @@
 // The meta checks mosaik 3 would make at start-up (its parse_attrs and name
-// rules, MOSAIK.md §3.1), made before the meta leaves, so a mistake shows as
+// rules), made before the meta leaves, so a mistake shows as
 // one clear message from the simulator instead of a failure inside mosaik.
 
 #include <uvmas/sim/mosaik.hpp>

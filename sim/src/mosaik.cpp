@@ -21,35 +21,17 @@ namespace {
 /// Python's AttributeError: what mosaik-api answers for a method it does not have.
 struct AttributeError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "AttributeError"; }
 };
 
-/// The error class mosaik shows for `e` (as the Python API would name it).
-std::string failure_class(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const AttributeError&) {
-    return "AttributeError";
-  } catch (...) {
-    return exception_class_name(e);
-  }
-}
-
-/// mosaik's failure content: an array of at least two strings (MOSAIK.md §7).
+/// mosaik's failure content: an array of at least two strings, the error's
+/// class and its message (the class again when there is no message).
 Value failure_content(const std::exception_ptr& e) {
-  std::string message;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    message = ex.what();
-  } catch (...) {
-    message = "unknown C++ exception";
-  }
-  std::string type = failure_class(e);
-  if (message.empty()) message = type;
+  ErrorDescription d = describe(e);
   Array content;
   content.reserve(2);
-  content.emplace_back(std::move(type));
-  content.emplace_back(std::move(message));
+  content.emplace_back(d.type);
+  content.emplace_back(d.message.empty() ? std::move(d.type) : std::move(d.message));
   return Value(std::move(content));
 }
 

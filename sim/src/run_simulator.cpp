@@ -1,4 +1,4 @@
-// The two ways mosaik starts an external simulator (MOSAIK.md §2): `cmd`
+// The two ways mosaik starts an external simulator: `cmd`
 // (we connect to the address mosaik passes) and `connect` (we listen and
 // accept exactly one connection), behind one command line.
 

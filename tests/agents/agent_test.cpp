@@ -72,13 +72,13 @@ TEST(Agents, AddressesAreTheContainerBaseUrlPlusTheId) {
 
 TEST(Agents, AgentUrlsParseAsAiomasDoesAndBadOnesSayWhy) {
   auto u = AgentUrl::parse("tcp://[::1]:5704/0");
-  EXPECT_EQ(u.container, "tcp://::1:5704");
+  EXPECT_EQ(u.container.url(), "tcp://::1:5704");
   EXPECT_EQ(u.aid, "0");
   u = AgentUrl::parse("ipc://[/tmp/x.sock]/12");
-  EXPECT_EQ(u.container, "ipc://[/tmp/x.sock]");
+  EXPECT_EQ(u.container.url(), "ipc://[/tmp/x.sock]");
   EXPECT_EQ(u.aid, "12");
   u = AgentUrl::parse("local://q/3/x");
-  EXPECT_EQ(u.container, "local://q");
+  EXPECT_EQ(u.container.url(), "local://q");
   EXPECT_EQ(u.aid, "3/x");
   for (const char* bad : {"tcp://h:1/", "tcp://h:1", "udp://h:1/0", "ipc:///tmp/x/0", "tcp://h:x/0", "nonsense"}) {
     EXPECT_THROW(AgentUrl::parse(bad), ValueError) << bad;

@@ -129,12 +129,12 @@ Task<> play_server(test::RawPeer* peer, std::vector<test::VectorFrame> frames, F
                                            });
 }
 
-Task<> client_replay(Loop& loop, Container* c, TestAgent* me, std::string base, std::unique_ptr<test::RawPeer>* peer,
+Task<> client_replay(Loop& loop, Container* c, TestAgent* me, std::string base, test::RawServer* server,
                      std::vector<test::VectorFrame> frames, Format format, std::string name, int* checked) {
   TaskGroup group(loop);
   group.spawn(agent_calls(c, me, base, name));
-  while (!*peer) co_await loop.yield();
-  group.spawn(play_server(peer->get(), std::move(frames), format, checked));
+  test::RawPeer* peer = co_await server->peer();
+  group.spawn(play_server(peer, std::move(frames), format, checked));
   co_await group.join();
 }
 
@@ -143,18 +143,15 @@ TEST_P(AgentVectors, AgentCallsProduceTheRecordedRequests) {
   for (auto& [name, frames] : test::load_vectors(GetParam())) {
     if (!replayed_case(name)) continue;
     Loop loop;
-    std::unique_ptr<test::RawPeer> peer;
-    auto listener = listen_stream(loop, Address::parse("tcp://127.0.0.1:0"),
-                                  [&peer](StreamPtr s) { peer = std::make_unique<test::RawPeer>(std::move(s)); });
+    auto server = std::make_unique<test::RawServer>(loop, Address::parse("tcp://127.0.0.1:0"));
     auto c = Container::create(loop, "tcp://127.0.0.1:0", options_for(GetParam(), name));
     auto& me = c->spawn<TestAgent>();
     int checked = 0;
-    loop.run(client_replay(loop, c.get(), &me, listener->address().url() + "/", &peer, frames,
+    loop.run(client_replay(loop, c.get(), &me, server->address().url() + "/", server.get(), frames,
                            format_from_string(GetParam()), name, &checked));
     EXPECT_GT(checked, 0) << name;
     loop.run(c->shutdown());
-    peer.reset();
-    listener.reset();
+    server.reset();
     ++replayed;
   }
   EXPECT_EQ(replayed, 7);

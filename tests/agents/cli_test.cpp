@@ -46,7 +46,7 @@ Task<> use_container(Loop& loop, std::string codec, int* exit_status) {
   EXPECT_NE(unknown.out.find("LookupError: Name \"nosuch\" not found in \"agents/0\""), std::string::npos)
       << unknown.out;
 
-  // INTEROP: service(42), then call_me_back(<our agent 0>, 43) calls us back.
+  // The interop client's sequence: service(42), then call_me_back(<our agent 0>, 43) calls us back.
   ContainerOptions options;
   options.codec = format_from_string(codec);
   auto c = Container::create(loop, "tcp://127.0.0.1:0", options);

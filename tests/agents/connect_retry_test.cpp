@@ -48,7 +48,7 @@ void poll_until(Loop& loop, F done) {
 
 ContainerOptions on_external_clock() {
   ContainerOptions o;
-  o.external_clock = true;
+  o.clock = OwnClock::external;
   return o;
 }
 

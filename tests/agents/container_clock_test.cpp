@@ -15,7 +15,7 @@ using namespace uvmas;
 
 TEST(ContainerClock, TheOwnExternalClockTakesInitTimeAndUtcStart) {
   ContainerOptions options;
-  options.external_clock = true;
+  options.clock = OwnClock::external;
   options.init_time = -1;
   options.utc_start = parse_iso("2016-01-01T00:00:00+01:00");
   auto c = Container::create("local://clock-options", options);
@@ -31,7 +31,7 @@ TEST(ContainerClock, TheOwnExternalClockTakesInitTimeAndUtcStart) {
 
 TEST(ContainerClock, WithoutSettingsTheClockStartsAtZeroOnAiomasDefaultDate) {
   ContainerOptions options;
-  options.external_clock = true;
+  options.clock = OwnClock::external;
   auto c = Container::create("local://clock-defaults", options);
   EXPECT_EQ(c->external_clock()->time(), 0);
   EXPECT_EQ(to_iso(c->external_clock()->utcnow()), "2016-01-01T00:00:00+00:00");
@@ -47,7 +47,7 @@ TEST(ContainerClock, ClockSettingsWithoutAnOwnExternalClockAreRefused) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
                  "ContainerOptions: init_time and utc_start apply to the container's own ExternalClock "
-                 "(external_clock = true, no clock given)");
+                 "(clock = OwnClock::external)");
   }
 }
 

@@ -1,4 +1,4 @@
-// Every row of PROTOCOL.md §4.3 (plus an over-long length header): the
+// Every kind of malformed input (bad frame, bad message, an over-long length header): the
 // offending connection is closed with a clear reason, the server's own
 // pending request on it fails with ConnectionError, and a second client is
 // served correctly afterwards.

@@ -284,21 +284,19 @@ TEST(Channel, AnUnencodableReplyBecomesAnExceptionReply) {
 
 TEST(Channel, AnUnencodableRequestFailsLocallyAndConsumesItsId) {
   Loop loop;
-  auto listener_addr = Address::parse("tcp://127.0.0.1:0");
-  std::unique_ptr<test::RawPeer> raw;
-  auto listener = listen_stream(loop, listener_addr, [&](StreamPtr s) { raw = std::make_unique<test::RawPeer>(std::move(s)); });
-  auto client = [](Loop& l, std::string addr, std::unique_ptr<test::RawPeer>& peer) -> Task<> {
+  test::RawServer server(loop, Address::parse("tcp://127.0.0.1:0"));
+  auto client = [](Loop& l, std::string addr, test::RawServer& raw) -> Task<> {
     Channel ch = co_await open_connection(l, addr);
     EXPECT_THROW(co_await ch.send(Value::bytes(std::string_view("x"))), SerializationError);
     TaskGroup g(l);
     g.spawn([](Channel c) -> Task<> { (void)co_await c.send("next"); }(ch));
-    while (!peer) co_await l.yield();
+    test::RawPeer* peer = co_await raw.peer();
     auto frame = co_await peer->read_frame();
     EXPECT_EQ(*frame, "[0, 1, \"next\"]");  // id 0 was consumed by the failed request
     peer->write_frame("[1, 1, null]");
     co_await g.join();
   };
-  loop.run(client(loop, listener->address().url(), raw));
+  loop.run(client(loop, server.address().url(), server));
 }
 
 TEST(Channel, PendingRequestsFailPromptlyWhenThePeerVanishes) {

@@ -78,10 +78,8 @@ TEST_P(ChannelVectors, ServerRepliesAndClientRequestsAreByteExact) {
         }
       }
       // As client: uvmas sends the recorded request contents; a raw server checks the bytes.
-      std::unique_ptr<test::RawPeer> raw;
-      auto listener = listen_stream(l, Address::parse("tcp://127.0.0.1:0"),
-                                    [&](StreamPtr s) { raw = std::make_unique<test::RawPeer>(std::move(s)); });
-      Channel ch = co_await open_connection(l, listener->address().url(), o);
+      test::RawServer server(l, Address::parse("tcp://127.0.0.1:0"));
+      Channel ch = co_await open_connection(l, server.address().url(), o);
       TaskGroup g(l);
       for (auto& fr : fs) {
         if (!fr.from_client) continue;
@@ -92,7 +90,7 @@ TEST_P(ChannelVectors, ServerRepliesAndClientRequestsAreByteExact) {
           }
         }(ch, fr.decoded.as_array()[2]));
       }
-      while (!raw) co_await l.yield();
+      test::RawPeer* raw = co_await server.peer();
       for (auto& fr : fs) {
         if (!fr.from_client) continue;
         auto got = co_await raw->read_frame();

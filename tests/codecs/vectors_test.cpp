@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <uvmas/codecs/codec.hpp>
+#include <uvmas/codecs/frame.hpp>
 
 #include "support/vectors.hpp"
 
@@ -40,10 +41,7 @@ ReplayCounts replay(const std::string& name, Format format) {
     std::string frame = from_hex(rec.at("frame_hex").as_string());
     // 1. framing
     EXPECT_GE(frame.size(), 4u) << where;
-    std::uint32_t len = static_cast<std::uint32_t>(static_cast<unsigned char>(frame[0])) << 24 |
-                        static_cast<std::uint32_t>(static_cast<unsigned char>(frame[1])) << 16 |
-                        static_cast<std::uint32_t>(static_cast<unsigned char>(frame[2])) << 8 |
-                        static_cast<std::uint32_t>(static_cast<unsigned char>(frame[3]));
+    std::uint32_t len = read_frame_header(frame.data());
     EXPECT_EQ(len, rec.at("payload_len").as_uint()) << where;
     EXPECT_EQ(len, frame.size() - 4) << where;
     std::string_view payload = std::string_view(frame).substr(4);

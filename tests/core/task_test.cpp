@@ -2,9 +2,11 @@
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
 #include <uvmas/core/task_group.hpp>
+#include <uvmas/core/detail/uv_handle.hpp>
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -165,7 +167,7 @@ TEST(RemoteException, ExposesTypeAndMessageOfTheLastLine) {
 }
 
 TEST(Errors, DescribeUsesPythonClassNames) {
-  auto d = [](auto ex) { return uvmas::describe_exception(std::make_exception_ptr(ex)); };
+  auto d = [](auto ex) { return uvmas::describe(std::make_exception_ptr(ex)).line(); };
   EXPECT_EQ(d(uvmas::ValueError("x")), "ValueError: x");
   EXPECT_EQ(d(uvmas::TypeError("t")), "TypeError: t");
   EXPECT_EQ(d(std::runtime_error("r")), "RuntimeError: r");
@@ -199,5 +201,33 @@ TEST(Loop, QuiescentWaitsUntilNothingIsRunnableAndNothingIsBusy) {
   EXPECT_EQ(trace, (std::vector<std::string>{"work", "work", "work", "quiet"}));
   EXPECT_TRUE(loop.quiet());
 }
+
+}  // namespace
+
+namespace {
+
+// The clean-loop check every test runs under (UVMAS_LEAK_CHECK=abort): a
+// handle left open when its loop goes fails the test, naming the handle.
+TEST(LoopDeathTest, AHandleLeftOpenFailsTheLeakCheck) {
+  ::setenv("UVMAS_LEAK_CHECK", "abort", 1);
+  EXPECT_DEATH(
+      {
+        uvmas::Loop loop;
+        static uv_timer_t leaked;
+        uv_timer_init(loop.uv(), &leaked);
+        leaked.data = &loop;  // an owner that never closes it
+      },
+      "loop destroyed with libuv handles still open \\(timer\\)");
+}
+
+TEST(Loop, AClosedUvHandleLeavesTheLoopClean) {
+  ::setenv("UVMAS_LEAK_CHECK", "abort", 1);
+  uvmas::Loop loop;
+  uvmas::detail::UvHandle<uv_timer_t> timer;
+  ASSERT_EQ(timer.init(uv_timer_init, loop.uv(), &loop), 0);
+  uv_timer_start(timer.get(), [](uv_timer_t*) {}, 1000, 0);
+  timer.close();
+  EXPECT_FALSE(timer);
+}  // the loop goes with no handle left (or this test aborts)
 
 }  // namespace

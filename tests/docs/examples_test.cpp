@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace {
 
 using uvmas::test::bin_dir;
@@ -52,12 +54,15 @@ TEST(Examples, RpcExampleAsksWhatThreePlusFourIs) {
 namespace {
 
 TEST(Examples, AgentsExampleGreetsAndCallsTheOtherAgent) {
-  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-agents");
+  // Port 0: no fixed port that a parallel test could hold.
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-agents tcp://127.0.0.1:0");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out,
-            "Ohai, I am TestAgent('tcp://localhost:5555/0')\n"
-            "Ohai, I am TestAgent('tcp://localhost:5555/1')\n"
-            "TestAgent('tcp://localhost:5555/0') got 42 from TestAgentProxy('tcp://localhost:5555/1')\n");
+  const std::string out = std::regex_replace(r.out, std::regex("tcp://127\\.0\\.0\\.1:[0-9]+/"), "tcp://HOST/");
+  EXPECT_EQ(out,
+            "Ohai, I am TestAgent('tcp://HOST/0')\n"
+            "Ohai, I am TestAgent('tcp://HOST/1')\n"
+            "TestAgent('tcp://HOST/0') got 42 from TestAgentProxy('tcp://HOST/1')\n")
+      << r.out;
 }
 
 }  // namespace

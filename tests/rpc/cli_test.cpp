@@ -1,4 +1,4 @@
-// `uvmas serve` and `uvmas call` as processes: the INTEROP.md service answers
+// `uvmas serve` and `uvmas call` as processes: the interop test service answers
 // the CLI client; errors and exit codes are what the help promises.
 
 #include "support/process.hpp"

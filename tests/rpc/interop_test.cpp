@@ -1,4 +1,4 @@
-// Every check of INTEROP.md's Python client, run by a uvmas client against
+// Every check of the Python interop client, run by a uvmas client against
 // `uvmas serve`, over TCP and a Unix socket, with each codec.
 
 #include "support/test_support.hpp"

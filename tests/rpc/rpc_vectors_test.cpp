@@ -210,12 +210,12 @@ Task<> fake_server(test::RawPeer* peer, std::vector<test::VectorFrame> frames, F
       });
 }
 
-Task<> client_replay(Loop& loop, std::string address, std::unique_ptr<test::RawPeer>* peer,
+Task<> client_replay(Loop& loop, std::string address, test::RawServer* server,
                      std::vector<test::VectorFrame> frames, Format format, std::string name, int* checked) {
   TaskGroup group(loop);
   group.spawn(client_calls(loop, address, format, name));
-  while (!*peer) co_await loop.yield();
-  group.spawn(fake_server(peer->get(), std::move(frames), format, checked));
+  test::RawPeer* peer = co_await server->peer();
+  group.spawn(fake_server(peer, std::move(frames), format, checked));
   co_await group.join();
 }
 
@@ -225,15 +225,12 @@ TEST_P(RpcVectors, UvmasCallsProduceTheRecordedRequests) {
   for (auto& [name, frames] : cases) {
     if (name.rfind("rpc_", 0) != 0) continue;
     Loop loop;
-    std::unique_ptr<test::RawPeer> peer;
-    auto listener = listen_stream(loop, Address::parse("tcp://127.0.0.1:0"),
-                                  [&peer](StreamPtr s) { peer = std::make_unique<test::RawPeer>(std::move(s)); });
+    auto server = std::make_unique<test::RawServer>(loop, Address::parse("tcp://127.0.0.1:0"));
     int checked = 0;
-    loop.run(client_replay(loop, listener->address().url(), &peer, frames, format_from_string(GetParam()), name,
+    loop.run(client_replay(loop, server->address().url(), server.get(), frames, format_from_string(GetParam()), name,
                            &checked));
     EXPECT_GT(checked, 0) << name;
-    peer.reset();
-    listener.reset();
+    server.reset();
     ++replayed;
   }
   EXPECT_EQ(replayed, 17);

@@ -1,4 +1,4 @@
-// `uvmas serve` as INTEROP.md's robustness probe: hundreds of connections at
+// `uvmas serve` under the interop robustness probe: hundreds of connections at
 // once, bad input that closes only the offending connection, EXCEPTION
 // replies that keep a connection usable, and a depth limit far below 100 000.
 

@@ -12,6 +12,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   uvmas::ContainerOptions options;
-  options.external_clock = true;
+  options.clock = uvmas::OwnClock::external;
   return uvmas::subproc::run_child(argv[1], std::move(options), uvmas::test::step_agent_types());
 }

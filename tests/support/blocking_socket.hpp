@@ -4,6 +4,7 @@
 // reading) against a server in this or another process. Writes use
 // MSG_NOSIGNAL, so the test itself never dies of SIGPIPE.
 
+#include <uvmas/codecs/frame.hpp>
 #include <uvmas/transports/address.hpp>
 
 #include <arpa/inet.h>
@@ -67,11 +68,9 @@ class BlockingSocket {
   }
   /// Receives exactly one frame's payload (empty on timeout or EOF).
   std::string receive_frame() {
-    std::string header = receive_exactly(4);
-    if (header.size() < 4) return {};
-    auto b = reinterpret_cast<const unsigned char*>(header.data());
-    std::size_t n = (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) | b[3];
-    return receive_exactly(n);
+    std::string header = receive_exactly(frame_header_size);
+    if (header.size() < frame_header_size) return {};
+    return receive_exactly(read_frame_header(header.data()));
   }
   /// Sends FIN while still reading (the peer may not notice while it does not read).
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }

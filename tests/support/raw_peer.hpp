@@ -2,6 +2,7 @@
 // A peer that speaks raw bytes over any transport: tests use it to send
 // malformed or hand-split frames and to read exactly what uvmas wrote.
 
+#include <uvmas/codecs/frame.hpp>
 #include <uvmas/core/wait_list.hpp>
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
@@ -38,28 +39,15 @@ class RawPeer final : public StreamHandler {
   /// Writes a frame: 4-byte big-endian length + payload.
   void write_frame(std::string_view payload) { write(frame(payload)); }
   static std::string frame(std::string_view payload) {
-    std::string f(4, '\0');
-    auto n = static_cast<std::uint32_t>(payload.size());
-    f[0] = static_cast<char>(n >> 24);
-    f[1] = static_cast<char>(n >> 16);
-    f[2] = static_cast<char>(n >> 8);
-    f[3] = static_cast<char>(n);
-    f.append(payload);
+    std::string f;
+    append_frame(f, payload);
     return f;
   }
 
   /// Reads one complete frame's payload; nullopt when the peer closed first.
   Task<std::optional<std::string>> read_frame() {
     for (;;) {
-      if (in_.size() >= 4) {
-        auto b = reinterpret_cast<const unsigned char*>(in_.data());
-        std::size_t n = (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) | b[3];
-        if (in_.size() >= 4 + n) {
-          std::string payload = in_.substr(4, n);
-          in_.erase(0, 4 + n);
-          co_return payload;
-        }
-      }
+      if (auto payload = take_frame(in_)) co_return std::move(*payload);
       if (closed_) co_return std::nullopt;
       co_await waiters_.wait();
     }
@@ -89,6 +77,33 @@ class RawPeer final : public StreamHandler {
   bool closed_ = false;
   std::string reason_;
   WaitList waiters_;
+};
+
+/// Listens on `address`; the first connection it accepts becomes a RawPeer
+/// that a test awaits with peer() (later connections are closed).
+class RawServer {
+ public:
+  RawServer(Loop& loop, const Address& address) : accepted_(loop) {
+    listener_ = listen_stream(loop, address, [this](StreamPtr s) {
+      if (peer_) {
+        s->close();
+        return;
+      }
+      peer_ = std::make_unique<RawPeer>(std::move(s));
+      accepted_.set();
+    });
+  }
+  const Address& address() const noexcept { return listener_->address(); }
+  /// The accepted peer, once there is one.
+  Task<RawPeer*> peer() {
+    co_await accepted_.wait();
+    co_return peer_.get();
+  }
+
+ private:
+  Event accepted_;
+  std::unique_ptr<RawPeer> peer_;
+  std::unique_ptr<Listener> listener_;  // last: stops accepting before the peer goes
 };
 
 }  // namespace uvmas::test

@@ -1,4 +1,4 @@
-// uvmas-bench-agents: the agent-layer figures of DESIGN.md §3, each beside a
+// uvmas-bench-agents: the agent-layer figures, each beside a
 // baseline measured in the same run:
 //   - an agent -> agent call inside one container (target <= 120 ns), against
 //     a bare coroutine hand-off (awaiting a Task that returns at once);

@@ -1,5 +1,5 @@
 // uvmas-bench: every figure is printed beside a baseline measured in the same
-// run, as a ratio next to its target (DESIGN.md §3); each figure is the
+// run, as a ratio next to its target; each figure is the
 // median of alternating runs of the two sides.
 //
 //   uvmas-bench [--quick]                 every figure

@@ -6,7 +6,8 @@
 
 #include <uvmas/clocks/external_clock.hpp>
 #include <uvmas/codecs/codec.hpp>
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/codecs/frame.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/sim/mosaik.hpp>
 #include <uvmas/transports/connect.hpp>
 
@@ -79,25 +80,12 @@ class Master final : public StreamHandler {
     if (waiter_.handle) stream_->loop().call_soon(waiter_);
   }
   void send(std::string_view payload) {
-    std::string& out = stream_->out();
-    const auto n = static_cast<std::uint32_t>(payload.size());
-    const char header[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
-                            static_cast<char>(n)};
-    out.append(header, 4);
-    out.append(payload);
+    append_frame(stream_->out(), payload);
     stream_->flush();
   }
   Task<std::string> read_frame() {
     for (;;) {
-      if (in_.size() >= 4) {
-        auto b = reinterpret_cast<const unsigned char*>(in_.data());
-        std::size_t n = (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) | b[3];
-        if (in_.size() >= 4 + n) {
-          std::string payload = in_.substr(4, n);
-          in_.erase(0, 4 + n);
-          co_return payload;
-        }
-      }
+      if (auto payload = take_frame(in_)) co_return std::move(*payload);
       if (closed_) co_return std::string();
       co_await Wait{this};
     }

@@ -4,6 +4,7 @@
 // reply encoded straight into the output buffer, one write per read batch.
 
 #include "bench.hpp"
+#include "uvmas/codecs/frame.hpp"
 
 #include <uv.h>
 
@@ -17,20 +18,11 @@ namespace uvmas::bench {
 
 namespace {
 
-std::uint32_t be32(const char* p) {
-  auto b = reinterpret_cast<const unsigned char*>(p);
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
-}
-
 void append_frame(std::string& out, const Codec& codec, const Value& v) {
   std::size_t start = out.size();
-  out.append(4, '\0');
+  out.append(frame_header_size, '\0');
   codec.encode(v, out);
-  auto n = static_cast<std::uint32_t>(out.size() - start - 4);
-  out[start] = static_cast<char>(n >> 24);
-  out[start + 1] = static_cast<char>(n >> 16);
-  out[start + 2] = static_cast<char>(n >> 8);
-  out[start + 3] = static_cast<char>(n);
+  write_frame_header(out.data() + start, static_cast<std::uint32_t>(out.size() - start - frame_header_size));
 }
 
 // One connection end: buffers reads, hands complete payloads to on_frame,
@@ -77,11 +69,11 @@ struct Conn {
           }
           c->in.append(b->base, static_cast<std::size_t>(n));
           std::size_t pos = 0;
-          while (c->in.size() - pos >= 4) {
-            std::uint32_t len = be32(c->in.data() + pos);
-            if (c->in.size() - pos - 4 < len) break;
-            c->on_frame(std::string_view(c->in).substr(pos + 4, len));
-            pos += 4 + len;
+          while (c->in.size() - pos >= frame_header_size) {
+            std::uint32_t len = read_frame_header(c->in.data() + pos);
+            if (c->in.size() - pos - frame_header_size < len) break;
+            c->on_frame(std::string_view(c->in).substr(pos + frame_header_size, len));
+            pos += frame_header_size + len;
           }
           c->in.erase(0, pos);
           c->flush();

@@ -87,7 +87,7 @@ int child_main(const std::string& address) {
                           subproc::argument<int>(args, kwargs, 1, "n"));
   });
   ContainerOptions options;
-  options.external_clock = true;
+  options.clock = OwnClock::external;
   return subproc::run_child(address, std::move(options), types);
 }
 

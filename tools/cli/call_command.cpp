@@ -77,7 +77,7 @@ Task<int> do_call(Loop& loop, CallSpec spec, Array args, Map kwargs) {
   std::string aid;
   if (AgentUrl::is_agent_url(spec.address)) {
     AgentUrl url = AgentUrl::parse(spec.address);
-    spec.address = url.container;
+    spec.address = url.container.url();
     aid = url.aid;
     options.extra_serializers.emplace_back(datetime_type_name);
   }

@@ -16,11 +16,11 @@ inline constexpr int usage_exit_code = 64;
 
 /// Adds `uvmas demo` (the main demonstration). Sets `action` when chosen.
 void add_demo_command(CLI::App& app, Action& action);
-/// Adds `uvmas serve ADDR` (the interop test service). Defined by the rpc room.
+/// Adds `uvmas serve ADDR` (the interop test service).
 void add_serve_command(CLI::App& app, Action& action);
-/// Adds `uvmas call ADDR PATH ARGS...`. Defined by the rpc room.
+/// Adds `uvmas call ADDR PATH ARGS...`.
 void add_call_command(CLI::App& app, Action& action);
-/// Adds `uvmas container ADDR` (interop test agents, docs/cli.md). Defined by the agents room.
+/// Adds `uvmas container ADDR` (interop test agents, docs/cli.md).
 void add_container_command(CLI::App& app, Action& action);
 /// Adds `uvmas subproc ADDR`: a container whose agent 0 is a sub-process Manager.
 void add_subproc_command(CLI::App& app, Action& action);

@@ -5,13 +5,9 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
-#include <uvmas/core/uv_handle.hpp>
-#include <uvmas/framework/container.hpp>
-
-#include <uv.h>
-
 #include <uvmas/core/stop_signals.hpp>
 #include <uvmas/core/wait_list.hpp>
+#include <uvmas/framework/container.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -50,7 +46,7 @@ int run_container(const ContainerSpec& spec) {
   Loop loop;
   ContainerOptions options;
   options.codec = format_from_string(spec.codec);
-  options.external_clock = spec.clock == "external";
+  if (spec.clock == "external") options.clock = OwnClock::external;
   std::unique_ptr<Container> container;
   try {
     ChannelOptions tls_options;

@@ -85,7 +85,7 @@ Task<int> simulate(Container* home) {
 int run_demo() {
   Loop loop;
   ContainerOptions options;
-  options.external_clock = true;
+  options.clock = OwnClock::external;
   auto home = Container::create(loop, "tcp://127.0.0.1:0", options);
   return loop.run(simulate(home.get()));
 }

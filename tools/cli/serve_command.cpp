@@ -4,15 +4,12 @@
 #include "commands.hpp"
 #include "tls_flags.hpp"
 
+#include <uvmas/codecs/arithmetic.hpp>
+#include <uvmas/clocks/wall_clock.hpp>
 #include <uvmas/core/stop_signals.hpp>
-#include <uvmas/core/uv_handle.hpp>
 #include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/rpc.hpp>
 
-#include <uv.h>
-
-#include <cmath>
-#include <coroutine>
 #include <iostream>
 #include <optional>
 
@@ -20,75 +17,12 @@ namespace uvmas::cli {
 
 namespace {
 
-/// Resumes the awaiting coroutine after `seconds` (a one-shot libuv timer;
-/// destroying the awaiter, i.e. cancelling the task, closes the timer).
-struct Sleep {
-  Loop& loop;
-  double seconds;
-  detail::UvHandle<uv_timer_t> timer;
-  std::coroutine_handle<> waiter;
-
-  bool await_ready() const noexcept { return seconds <= 0; }
-  void await_suspend(std::coroutine_handle<> h) {
-    waiter = h;
-    timer.init(uv_timer_init, loop.uv(), this);
-    auto ms = static_cast<std::uint64_t>(std::ceil(seconds * 1000.0));
-    uv_timer_start(timer.get(), [](uv_timer_t* t) {
-      if (auto* self = detail::owner_of<Sleep>(t)) self->waiter.resume();
-    }, ms, 0);
-  }
-  void await_resume() const noexcept {}
-};
-
-Task<Value> sleep_then(Loop* loop, double seconds, Value result) {
-  // A named awaiter: GCC 12 destroys a temporary one holding a handle twice.
-  Sleep sleep{*loop, seconds, {}, {}};
-  co_await sleep;
+Task<Value> sleep_then(Clock* clock, double seconds, Value result) {
+  if (seconds > 0) co_await clock->sleep(seconds);
   co_return result;
 }
 
 Task<Value> call_back_mul(rpc::Proxy peer, Value x) { co_return co_await peer.call("cb_mul", x, 10); }
-
-std::string py_type(const Value& v) { return std::string(v.kind_name()); }
-
-[[noreturn]] void unsupported(const char* op, const Value& a, const Value& b) {
-  throw TypeError(std::string("unsupported operand type(s) for ") + op + ": '" + py_type(a) + "' and '" + py_type(b) +
-                  "'");
-}
-
-/// Python's `a + b` for the types the contract uses.
-Value py_add(const Value& a, const Value& b) {
-  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
-    std::int64_t r;
-    if (!__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
-    return Value(static_cast<double>(a.as_int()) + static_cast<double>(b.as_int()));
-  }
-  if (a.is_number() && b.is_number()) return Value(a.as_double() + b.as_double());
-  if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
-  if (a.is_bytes() && b.is_bytes()) {
-    Bytes r = a.as_bytes();
-    r.insert(r.end(), b.as_bytes().begin(), b.as_bytes().end());
-    return Value(std::move(r));
-  }
-  if (a.is_array() && b.is_array()) {
-    Array r = a.as_array();
-    r.insert(r.end(), b.as_array().begin(), b.as_array().end());
-    return Value(std::move(r));
-  }
-  unsupported("+", a, b);
-}
-
-/// Python's `a * b` for numbers.
-Value py_mul(const Value& a, const Value& b) {
-  if (a.is_int() && b.is_int() && !a.is_big_uint() && !b.is_big_uint()) {
-    std::int64_t r;
-    if (!__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
-    return Value(static_cast<double>(a.as_int()) * static_cast<double>(b.as_int()));
-  }
-  if (a.is_number() && b.is_number()) return Value(a.as_double() * b.as_double());
-  unsupported("*", a, b);
-}
-
 
 /// The interop test service (the functions docs/cli.md lists).
 class TestService {
@@ -96,15 +30,15 @@ class TestService {
   rpc::Router router{"uvmas.serve.TestService"};
   rpc::Router sub{"uvmas.serve.SubService"};
 
-  TestService(Loop& loop, Event& stop) : loop_(loop), stop_(stop) {
-    router.expose("add", &py_add, {"a", "b"});
+  TestService(Clock& clock, Event& stop) : clock_(clock), stop_(stop) {
+    router.expose("add", &python_add, {"a", "b"});
     router.expose("echo", [](Value v) { return v; }, {"value"});
     router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
-    Loop* l = &loop_;
+    Clock* c = &clock_;
     router.expose(
         "sleep",
-        [l](double seconds, std::optional<Value> result) {
-          return sleep_then(l, seconds, result ? std::move(*result) : Value());
+        [c](double seconds, std::optional<Value> result) {
+          return sleep_then(c, seconds, result ? std::move(*result) : Value());
         },
         {"seconds", "result"});
     router.expose("big_list", [](std::int64_t n) {
@@ -121,32 +55,29 @@ class TestService {
       s->set();
       return std::string("bye");
     });
-    // A real method that is deliberately not exposed (INTEROP's not_exposed check).
+    // Known to the router but not callable: a call answers "is not exposed".
     router.add_hidden("not_exposed");
     router.add_sub("sub", sub);
-    sub.expose("mul", &py_mul, {"a", "b"});
+    sub.expose("mul", &python_multiply, {"a", "b"});
   }
 
-  /// Not callable remotely: exists so that calling it yields "is not exposed".
-  Value not_exposed() { return Value(); }
-
  private:
-  Loop& loop_;
+  Clock& clock_;
   Event& stop_;
 };
 
-Task<> serve_until_stopped(Loop* loop, Server* server, Event* stop) {
+Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
   co_await stop->wait();
   server->close();
   // Let the last replies (the shutdown's "bye") reach the peers.
-  Sleep grace{*loop, 0.05, {}, {}};
-  co_await grace;
+  co_await clock->sleep(0.05);
 }
 
 int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
   Loop loop;
+  WallClock clock(loop);
   Event stop(loop);
-  TestService service(loop, stop);
+  TestService service(clock, stop);
   ChannelOptions options;
   options.codec = format_from_string(codec);
   std::unique_ptr<Server> server;
@@ -159,7 +90,7 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
   }
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
-  loop.run(serve_until_stopped(&loop, server.get(), &stop));
+  loop.run(serve_until_stopped(&clock, server.get(), &stop));
   server.reset();
   return 0;
 }

@@ -39,7 +39,7 @@ int run_subproc(const SubprocSpec& spec) {
   add_demo_agent_types(types);
   ContainerOptions options;
   options.codec = format_from_string(spec.codec);
-  options.external_clock = spec.clock == "external";
+  if (spec.clock == "external") options.clock = OwnClock::external;
   ChannelOptions tls_options;
   spec.tls.apply(tls_options);
   options.transport = tls_options.transport;

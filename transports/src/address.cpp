@@ -1,13 +1,14 @@
 #include "uvmas/transports/address.hpp"
 
+#include "uvmas/core/error.hpp"
+
 #include <charconv>
-#include <stdexcept>
 
 namespace uvmas {
 
 namespace {
 [[noreturn]] void bad(std::string_view text, std::string_view why) {
-  throw std::invalid_argument("invalid address \"" + std::string(text) + "\": " + std::string(why));
+  throw ValueError("invalid address \"" + std::string(text) + "\": " + std::string(why));
 }
 
 std::uint16_t parse_port(std::string_view text, std::string_view port) {

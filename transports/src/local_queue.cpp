@@ -1,6 +1,11 @@
+// The in-process transport (`local://<queue id>`): the same frames as TCP,
+// for deterministic tests and simulations. Each loop has its own set of
+// queues (no process-wide registry). Bytes written are delivered through the
+// loop's FIFO soon queue, so the order of deliveries across all connections
+// depends only on the order of operations: a run on local queues with an
+// ExternalClock is bit-reproducible.
 #include "stream_factories.hpp"
 #include "uvmas/core/error.hpp"
-#include "uvmas/transports/local_queue.hpp"
 
 #include <map>
 

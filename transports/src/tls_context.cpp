@@ -1,5 +1,5 @@
 // TlsContext: loads and checks the certificates once, and holds the mbedTLS
-// settings of both roles (PROTOCOL.md §11, mbedTLS 2.28 notes).
+// settings of both roles (client and server) for mbedTLS 2.28.
 #include "tls_context.hpp"
 
 #include <mbedtls/error.h>

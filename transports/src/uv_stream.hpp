@@ -3,7 +3,7 @@
 
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/sigpipe_guard.hpp"
-#include "uvmas/core/uv_handle.hpp"
+#include "uvmas/core/detail/uv_handle.hpp"
 #include "uvmas/transports/stream.hpp"
 
 #include <sys/socket.h>

@@ -45,59 +45,41 @@ void throw_uv(int status, std::string_view what) {
   throw ConnectionError(std::string(what) + ": " + uv_message(status));
 }
 
-std::string python_class_name(const std::exception_ptr& e) {
-  // Most specific first. Codec errors are named by the channel layer, which
-  // sees both core and codecs (see framework/src/failure.cpp).
+ErrorDescription describe(const std::exception_ptr& e) {
+  ErrorDescription d;
   try {
     std::rethrow_exception(e);
-  } catch (const RemoteException&) {
-    return "aiomas.exceptions.RemoteException";
-  } catch (const KeyError&) {
-    return "KeyError";
-  } catch (const LookupError&) {
-    return "LookupError";
-  } catch (const ValueError&) {
-    return "ValueError";
-  } catch (const TypeError&) {
-    return "TypeError";
-  } catch (const NotImplementedError&) {
-    return "NotImplementedError";
-  } catch (const TimeoutError&) {
-    return "TimeoutError";
-  } catch (const Cancelled&) {
-    return "asyncio.exceptions.CancelledError";
-  } catch (const ConnectionError&) {
-    return "ConnectionError";
-  } catch (const std::invalid_argument&) {
-    return "ValueError";
-  } catch (const std::domain_error&) {
-    return "ValueError";
-  } catch (const std::out_of_range&) {
-    return "IndexError";
-  } catch (const std::length_error&) {
-    return "ValueError";
-  } catch (const std::overflow_error&) {
-    return "OverflowError";
-  } catch (const std::bad_alloc&) {
-    return "MemoryError";
+  } catch (const Error& ex) {
+    d.type = ex.python_class();
+    d.message = ex.what();
+  } catch (const std::exception& ex) {
+    // Standard exceptions get the nearest Python builtin, most specific first.
+    try {
+      throw;
+    } catch (const std::invalid_argument&) {
+      d.type = "ValueError";
+    } catch (const std::domain_error&) {
+      d.type = "ValueError";
+    } catch (const std::length_error&) {
+      d.type = "ValueError";
+    } catch (const std::out_of_range&) {
+      d.type = "IndexError";
+    } catch (const std::overflow_error&) {
+      d.type = "OverflowError";
+    } catch (const std::bad_alloc&) {
+      d.type = "MemoryError";
+    } catch (...) {
+      d.type = "RuntimeError";
+    }
+    d.message = ex.what();
   } catch (...) {
-    return "RuntimeError";
+    d.type = "RuntimeError";
+    d.message = "unknown C++ exception";
   }
+  d.traceback = "Traceback (most recent call last):\n  File \"<uvmas>\", line 0, in uvmas\n" + d.line() + "\n";
+  return d;
 }
 
-std::string describe_exception(const std::exception_ptr& e) {
-  std::string message;
-  try {
-    std::rethrow_exception(e);
-  } catch (const RemoteException& ex) {
-    message = ex.what();
-  } catch (const std::exception& ex) {
-    message = ex.what();
-  } catch (...) {
-    message = "unknown C++ exception";
-  }
-  std::string name = python_class_name(e);
-  return message.empty() ? name : name + ": " + message;
-}
+std::string ErrorDescription::line() const { return message.empty() ? type : type + ": " + message; }
 
 }  // namespace uvmas

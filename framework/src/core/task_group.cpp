@@ -80,15 +80,7 @@ void TaskGroup::report(std::exception_ptr e) noexcept {
     } catch (...) {
     }
   }
-  try {
-    std::rethrow_exception(e);
-  } catch (const Cancelled&) {
-    // A cancelled task is not an error.
-  } catch (const std::exception& ex) {
-    std::cerr << "uvmas: " << name_ << " failed: " << ex.what() << std::endl;
-  } catch (...) {
-    std::cerr << "uvmas: " << name_ << " failed with a non-standard exception" << std::endl;
-  }
+  std::cerr << "uvmas: " << name_ << " failed: " << describe(e).line() << std::endl;
 }
 
 namespace {

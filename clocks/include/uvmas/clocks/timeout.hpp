@@ -31,8 +31,7 @@ class TimeoutAwaiter {
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> outer) {
     outer_ = outer;
     timer_ = clock_.call_in(seconds_, [this] { expire(); });
-    task_.handle().promise().continuation_ = outer;
-    return task_.handle();
+    return task_.start_then(outer);
   }
   T await_resume() {
     if (timed_out_) throw_timeout(seconds_);

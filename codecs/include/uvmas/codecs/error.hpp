@@ -1,16 +1,18 @@
 #pragma once
 /// \file
-/// Exception types thrown by the codecs room.
+/// Exception types thrown by the codecs: part of uvmas's one exception family,
+/// so `catch (const uvmas::Error&)` sees them too.
 
-#include <stdexcept>
+#include "uvmas/core/error.hpp"
+
 #include <string>
 #include <string_view>
 
 namespace uvmas {
 
 /// Base of every error raised by the codecs (encode, decode, Value conversion).
-struct CodecError : std::runtime_error {
-  using runtime_error::runtime_error;
+struct CodecError : Error {
+  using Error::Error;
 };
 
 /// Bytes that do not decode: malformed JSON/msgpack/blosc, nesting-depth limit,
@@ -18,12 +20,14 @@ struct CodecError : std::runtime_error {
 /// aiomas aborts the connection in these cases.
 struct DecodeError : CodecError {
   using CodecError::CodecError;
+  const char* python_class() const noexcept override { return "ValueError"; }
 };
 
 /// A value cannot be encoded: bytes in JSON, an unregistered extension type,
 /// an unsupported JSON map key, invalid UTF-8 text, a payload too large.
 struct SerializationError : CodecError {
   using CodecError::CodecError;
+  const char* python_class() const noexcept override { return "aiomas.exceptions.SerializationError"; }
 };
 
 /// `Value::as<T>()` (or an `as_xxx()` accessor) was used on the wrong kind or an
@@ -40,6 +44,7 @@ struct ConversionError : CodecError {
 
   /// The message without the path.
   const std::string& message() const noexcept { return message_; }
+  const char* python_class() const noexcept override { return "TypeError"; }
   /// The path ("" for the root), e.g. "[1]['x']".
   const std::string& path() const noexcept { return path_; }
   /// A copy with `segment` (e.g. "[3]" or "['key']") put in front of the path; container

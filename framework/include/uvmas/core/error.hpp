@@ -10,42 +10,48 @@
 namespace uvmas {
 
 /// Base of every error uvmas raises itself (aiomas's `AiomasError`).
+/// Each class names the Python class a peer sees for it; a user's subclass
+/// inherits its parent's name unless it overrides python_class().
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
+  /// The Python class name a peer sees for this error.
+  virtual const char* python_class() const noexcept { return "RuntimeError"; }
 };
 
 /// The peer is gone, the connection was closed or broken, or could not be made.
 /// Pending requests on a lost connection fail with this error.
 struct ConnectionError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "ConnectionError"; }
 };
 
 /// Awaiting took longer than allowed (`with_timeout`).
 struct TimeoutError : Error {
   using Error::Error;
-};
-
-/// The task was cancelled (shutdown of its owner).
-struct Cancelled : Error {
-  using Error::Error;
+  const char* python_class() const noexcept override { return "TimeoutError"; }
 };
 
 /// Python-named errors that user code can throw so that a Python peer sees
 /// the expected class name in the traceback's last line.
 struct ValueError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "ValueError"; }
 };
 struct TypeError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "TypeError"; }
 };
 struct LookupError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "LookupError"; }
 };
 struct KeyError : LookupError {
   using LookupError::LookupError;
+  const char* python_class() const noexcept override { return "KeyError"; }
 };
 struct NotImplementedError : Error {
   using Error::Error;
+  const char* python_class() const noexcept override { return "NotImplementedError"; }
 };
 
 /// A failure reported by the peer (an EXCEPTION reply). `origin` is the peer's
@@ -60,6 +66,7 @@ class RemoteException : public Error {
   std::string remote_type() const;
   /// The message of the traceback's last non-empty line (after `Class: `).
   std::string remote_message() const;
+  const char* python_class() const noexcept override { return "aiomas.exceptions.RemoteException"; }
 
  private:
   std::string origin_;
@@ -72,11 +79,23 @@ class RemoteException : public Error {
 /// "connection refused (ECONNREFUSED)" for a libuv status code.
 std::string uv_message(int status);
 
-/// The Python-style class name for the exception currently being handled or
-/// held by `e` (ValueError, TypeError, LookupError, ConnectionError, ...);
-/// unknown C++ exceptions map to "RuntimeError".
-std::string python_class_name(const std::exception_ptr& e);
-/// "<Class>: <message>" for `e`, the last line of an aiomas traceback.
-std::string describe_exception(const std::exception_ptr& e);
+/// What a peer is told about a failure. aiomas sends a Python traceback;
+/// Python peers only show it and C++ peers read its last line, so uvmas sends
+/// a traceback-shaped text whose last line is `<type>: <message>`.
+struct ErrorDescription {
+  /// The Python class name: Error::python_class() for uvmas errors, the
+  /// nearest Python builtin for standard exceptions (std::invalid_argument is
+  /// a ValueError, std::bad_alloc a MemoryError, ...), else "RuntimeError".
+  std::string type;
+  /// The exception's what() ("" if it has none).
+  std::string message;
+  /// The text of an EXCEPTION reply, ending in `line()` and a newline.
+  std::string traceback;
+  /// `<type>: <message>`, or `<type>` alone for an empty message.
+  std::string line() const;
+};
+
+/// Describes the exception held by `e` (which must not be null).
+ErrorDescription describe(const std::exception_ptr& e);
 
 }  // namespace uvmas

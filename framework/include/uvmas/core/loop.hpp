@@ -2,7 +2,7 @@
 /// Loop: owns one libuv loop. There is no global loop in uvmas; everything
 /// that does I/O or waits takes a `Loop&` (or gets it from its container).
 
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/core/sigpipe_guard.hpp>
 #include <uvmas/core/task.hpp>
 
@@ -102,7 +102,11 @@ class FrameTally {
 
 /// The event loop. Not copyable or movable; every handle, connection and task
 /// created on it must be gone before it is destroyed (the destructor cancels
-/// the tasks still spawned on it and closes its own handles).
+/// the tasks still spawned on it and closes its own handles). A libuv handle
+/// still open after that is a leak: the destructor closes it and logs an
+/// error naming its type; with the environment variable
+/// `UVMAS_LEAK_CHECK=abort` (set for every uvmas test) it aborts instead, so
+/// that a leak fails the test that made it.
 class Loop {
  public:
   Loop();

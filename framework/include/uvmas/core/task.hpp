@@ -14,7 +14,7 @@
 /// transfer into a tail call (-O0, ASan). A child that suspended first
 /// resumes its awaiter by symmetric transfer when it completes.
 
-#include <uvmas/core/frame_pool.hpp>
+#include <uvmas/core/detail/frame_pool.hpp>
 
 #include <coroutine>
 #include <exception>
@@ -128,6 +128,15 @@ class [[nodiscard]] Task {
   };
   /// Starts the task; the awaiter resumes when it completes.
   Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+
+  /// For awaiters that race a task against something else (with_timeout):
+  /// returns the handle to transfer to from await_suspend, which starts the
+  /// task; `continuation` resumes when it completes. Call it at most once,
+  /// instead of awaiting the task.
+  std::coroutine_handle<> start_then(std::coroutine_handle<> continuation) noexcept {
+    h_.promise().continuation_ = continuation;
+    return h_;
+  }
 
   /// Low-level access for runners (Loop::run, TaskGroup).
   std::coroutine_handle<promise_type> handle() const noexcept { return h_; }

@@ -5,7 +5,7 @@
 /// every task still suspended (each leaf awaiter deregisters itself), and the
 /// group's destructor does the same, so nothing outlives its owner.
 
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
 

@@ -4,7 +4,7 @@
 /// inline, so the waker's stack stays clean). A waiter whose frame is
 /// destroyed (cancelled) leaves the list by itself.
 
-#include <uvmas/core/intrusive_list.hpp>
+#include <uvmas/core/detail/intrusive_list.hpp>
 #include <uvmas/core/loop.hpp>
 
 #include <coroutine>

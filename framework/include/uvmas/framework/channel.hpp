@@ -242,13 +242,4 @@ std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Serve
                                      ChannelOptions options);
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Server::ClientConnected on_client);
 
-/// The Python-style class name a peer sees for `error`: codec errors as
-/// TypeError / aiomas.exceptions.SerializationError / ValueError, the rest as
-/// python_class_name() names them.
-std::string exception_class_name(const std::exception_ptr& error);
-
-/// The text of an EXCEPTION reply for `error`: a Python-traceback-shaped
-/// string whose last line is `<Class>: <message>`.
-std::string remote_traceback_text(const std::exception_ptr& error, std::string_view where = "uvmas");
-
 }  // namespace uvmas

@@ -18,6 +18,7 @@
 #include <uvmas/framework/agent.hpp>
 #include <uvmas/framework/channel.hpp>
 #include <uvmas/framework/rpc.hpp>
+#include <uvmas/transports/address.hpp>
 
 #include <cstddef>
 #include <map>
@@ -25,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace uvmas {
@@ -41,6 +43,12 @@ struct ReconnectPolicy {
   double max_backoff = 10;
 };
 
+/// A clock a container creates for itself.
+enum class OwnClock {
+  wall,      ///< a WallClock (the default)
+  external,  ///< an ExternalClock: time moves only by `set_time` / `step_to` (e.g. by mosaik)
+};
+
 /// Settings of a container; they apply to its server and to every outgoing connection.
 struct ContainerOptions {
   /// The codec, a built-in Format or a CustomCodec (both sides must agree).
@@ -55,16 +63,16 @@ struct ContainerOptions {
     extra_serializers.push_back(serializer_name<T>());
     return *this;
   }
-  /// A clock to use (not owned; must outlive the container). Without one the
-  /// container owns a WallClock, or an ExternalClock if `external_clock`.
-  Clock* clock = nullptr;
-  /// Own an ExternalClock (time set by `set_time`, e.g. by mosaik) instead of a WallClock.
-  bool external_clock = false;
+  /// The container's clock: one it creates and owns (OwnClock::wall, the
+  /// default, or OwnClock::external), or the caller's (`options.clock =
+  /// &clock`; not owned, must outlive the container). With an ExternalClock,
+  /// owned or given, external_clock() returns it.
+  std::variant<OwnClock, Clock*, ExternalClock*> clock = OwnClock::wall;
   /// The own ExternalClock's time at creation (aiomas `ExternalClock(utc_start, init_time)`;
-  /// may be negative). Only with `external_clock`, else create() throws std::invalid_argument.
+  /// may be negative). Only with OwnClock::external, else create() throws std::invalid_argument.
   double init_time = 0;
   /// The date of the own ExternalClock's time 0 (`parse_iso("2016-01-01T00:00:00+01:00")`;
-  /// only the instant counts). Only with `external_clock`, as `init_time`.
+  /// only the instant counts). Only with OwnClock::external, as `init_time`.
   DateTime utc_start = ExternalClock::default_utc_start;
   /// TLS (`transport.tls` serves both the server and outgoing connections unless
   /// `transport.client_tls` is set for the latter) and other transport settings.
@@ -83,11 +91,11 @@ struct ContainerOptions {
   std::size_t max_queued_bytes = default_max_queued_bytes;
 };
 
-/// An agent URL taken apart (§8.2): `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
+/// An agent URL taken apart: `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
 struct AgentUrl {
-  /// The container's transport address, spelled as in the URL ("tcp://localhost:5555");
-  /// also the key of the outgoing-connection cache.
-  std::string container;
+  /// The container's transport address (parsed by Address::parse); also the
+  /// key of the outgoing-connection cache.
+  Address container;
   /// The agent id (never empty; may contain `/`, which then fails validate_aid).
   std::string aid;
 
@@ -97,6 +105,10 @@ struct AgentUrl {
   /// True if `url` parses as an agent URL (has a non-empty id after the address).
   static bool is_agent_url(std::string_view url) noexcept;
 };
+
+namespace detail {
+struct OutgoingConnection;
+}  // namespace detail
 
 /// An agent container. Create with `create`; not copyable or movable.
 class Container {
@@ -128,7 +140,7 @@ class Container {
     return ref;
   }
 
-  /// Connects to the agent at `url` (§8.3): reuses the cached connection to its
+  /// Connects to the agent at `url`: reuses the cached connection to its
   /// container (or opens one, serving our agents on it so the peer can call
   /// back), checks the agent exists (validate_aid) and returns its proxy.
   /// Agents of this container are called in-process (no socket). Throws
@@ -160,7 +172,7 @@ class Container {
   Loop& loop() const noexcept { return *loop_; }
   Clock& clock() const noexcept { return *clock_; }
   /// The clock as an ExternalClock, or nullptr if it is not one.
-  ExternalClock* external_clock() const noexcept;
+  ExternalClock* external_clock() const noexcept { return external_clock_; }
   /// The agents' background tasks: `tasks().spawn(agent.run())`; cancelled by shutdown().
   TaskGroup& tasks() noexcept { return tasks_; }
   /// The RPC root (validate_aid, agents/...).
@@ -186,14 +198,8 @@ class Container {
 
  private:
   friend class Agent;
+  class Reconnecting;  // the ProxySource of re-connecting agent proxies
 
- public:
-  /// (Internal) one cached outgoing connection.
-  struct Outgoing;
-  /// (Internal) the ProxySource of re-connecting agent proxies.
-  class Reconnecting;
-
- private:
   std::size_t register_agent(Agent* agent);
   /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
   void note_spawned(Agent& agent) const;
@@ -206,14 +212,15 @@ class Container {
     Container* container;
   };
   static Task<AgentProxy> connect_to(Container* self, std::string url, double timeout);
-  static Task<rpc::Connection> connection_to(Container* self, std::string key, double timeout);
-  static Task<rpc::Connection> open_retrying(Container* self, std::string key, double timeout);
+  static Task<rpc::Connection> connection_to(Container* self, Address key, double timeout);
+  static Task<rpc::Connection> open_retrying(Container* self, Address key, double timeout);
   void close_all() noexcept;
 
   std::unique_ptr<Loop> owned_loop_;  // first: destroyed last
   Loop* loop_;
   std::unique_ptr<Clock> owned_clock_;
   Clock* clock_;
+  ExternalClock* external_clock_ = nullptr;
   ChannelOptions channel_options_;
   rpc::Router root_{"aiomas.agent.Container"};
   rpc::Router agents_router_{"aiomas.rpc.ServiceDict"};
@@ -221,10 +228,11 @@ class Container {
   std::vector<Agent*> agents_;
   std::vector<std::unique_ptr<Agent>> owned_;
   std::unique_ptr<Server> server_;
+  Address address_;  // as agents' URLs name this container (a wildcard host replaced by the host name)
   std::string base_url_;
   rpc::Connection loopback_;
   bool loopback_open_ = false;
-  std::map<std::string, std::shared_ptr<Outgoing>, std::less<>> outgoing_;
+  std::map<Address, std::shared_ptr<detail::OutgoingConnection>> outgoing_;
   TaskGroup tasks_;
   bool shut_down_ = false;
   ReconnectPolicy reconnect_;

@@ -707,6 +707,9 @@ class Connection {
   Channel channel() const;
   /// Closes the connection.
   Task<> close();
+  /// Closes the connection at once, without waiting for anything: a channel
+  /// is aborted with `reason`, an in-process connection stops serving.
+  void abort(std::string_view reason);
   /// Sets the default deadline of calls on this connection, in seconds of
   /// `clock` (0: none); for an in-process connection the only way to set one.
   void set_call_timeout(Clock& clock, double seconds);

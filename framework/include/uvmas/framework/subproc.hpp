@@ -39,7 +39,6 @@ class AgentTypes {
   }
   /// Creates an agent of type `name`; LookupError for an unknown name.
   Agent& create(Container& container, const std::string& name, const Array& args, const Map& kwargs) const;
-  std::vector<std::string> names() const;
 
  private:
   std::map<std::string, Factory, std::less<>> factories_;

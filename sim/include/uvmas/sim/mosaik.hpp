@@ -182,7 +182,7 @@ using ExtraMethod = std::function<Value(const Array& args, const Params& kwargs)
 
 /// Base of a mosaik simulator. Override the hooks; throw to make mosaik see a
 /// failure (`[2, id, ["TypeError", "message"]]`, the class named after the
-/// C++ exception as uvmas::python_class_name does: throw uvmas::TypeError,
+/// C++ exception by uvmas::describe(): throw uvmas::TypeError,
 /// ValueError, KeyError, ...). Model code may use `loop()` and `clock()`
 /// freely: spawn tasks on `tasks()`, talk over channels, set clock timers.
 class Simulator {

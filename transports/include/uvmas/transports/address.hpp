@@ -4,6 +4,7 @@
 ///   ipc://[/path/to.sock] (a Unix domain socket; a bare "/path" is accepted too)
 ///   local://queue-id      (the in-process LocalQueue transport)
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,7 +20,7 @@ struct Address {
   std::string path;        ///< unix_socket: file system path; local: queue id
 
   /// Parses "tcp://host:port", "ipc://[path]", "local://id" or a bare "/path".
-  /// Throws std::invalid_argument with a message naming the problem.
+  /// Throws uvmas::ValueError with a message naming the problem.
   static Address parse(std::string_view text);
   static Address tcp(std::string host, std::uint16_t port);
   static Address unix_socket(std::string path);
@@ -31,7 +32,9 @@ struct Address {
   /// "('127.0.0.1', 5555)", "('::1', 5555, 0, 0)", the socket path, "LocalQueue('id')".
   std::string origin() const;
 
-  friend bool operator==(const Address&, const Address&) = default;
+  /// Field-wise: equal addresses name the same endpoint as spelled (the host
+  /// verbatim, no name resolution). Ordered, to key maps.
+  friend auto operator<=>(const Address&, const Address&) = default;
 };
 
 }  // namespace uvmas

@@ -8,14 +8,14 @@ list(REMOVE_DUPLICATES uvmas_header_dirs)
 list(TRANSFORM uvmas_libraries REPLACE "^uvmas_" "" OUTPUT_VARIABLE uvmas_rooms)
 
 # Every imported target a library links must come from
-# cmake/uvmasDependencies.cmake, or the installed package could not make it.
+# tools/cmake/uvmasDependencies.cmake, or the installed package could not make it.
 foreach(lib ${uvmas_libraries})
   get_target_property(linked ${lib} LINK_LIBRARIES)
   foreach(item ${linked})
     if(TARGET "${item}" AND NOT item IN_LIST uvmas_dependency_targets)
       get_target_property(imported "${item}" IMPORTED)
       if(imported)
-        message(FATAL_ERROR "${lib} links ${item}: find it in cmake/uvmasDependencies.cmake so that the installed package finds it too")
+        message(FATAL_ERROR "${lib} links ${item}: find it in tools/cmake/uvmasDependencies.cmake so that the installed package finds it too")
       endif()
     endif()
   endforeach()
@@ -53,12 +53,12 @@ else()
   set(uvmas_static_libraries ON)
 endif()
 install(EXPORT uvmasTargets NAMESPACE uvmas:: DESTINATION ${uvmas_cmake_dir})
-configure_package_config_file(cmake/uvmasConfig.cmake.in ${PROJECT_BINARY_DIR}/uvmasConfig.cmake
+configure_package_config_file(tools/cmake/uvmasConfig.cmake.in ${PROJECT_BINARY_DIR}/uvmasConfig.cmake
   INSTALL_DESTINATION ${uvmas_cmake_dir})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/uvmasConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/uvmasConfig.cmake ${PROJECT_BINARY_DIR}/uvmasConfigVersion.cmake
-  cmake/uvmasDependencies.cmake DESTINATION ${uvmas_cmake_dir})
+  tools/cmake/uvmasDependencies.cmake DESTINATION ${uvmas_cmake_dir})
 
 # uvmas.pc, relocatable: paths are relative to the .pc file, so it is right
 # for any `cmake --install --prefix`.
@@ -72,7 +72,7 @@ set(uvmas_pc_prefix "\${pcfiledir}/${up}")
 set(uvmas_link_order sim framework transports clocks codecs core)
 foreach(room ${uvmas_rooms})
   if(NOT room IN_LIST uvmas_link_order)
-    message(FATAL_ERROR "cmake/uvmasInstall.cmake: place uvmas_${room} in uvmas_link_order")
+    message(FATAL_ERROR "tools/cmake/uvmasInstall.cmake: place uvmas_${room} in uvmas_link_order")
   endif()
 endforeach()
 set(uvmas_pc_libs "")
@@ -82,12 +82,12 @@ foreach(room ${uvmas_link_order})
   endif()
 endforeach()
 string(STRIP "${uvmas_pc_libs}" uvmas_pc_libs)
-set(uvmas_pc_requires libuv)
+set(uvmas_pc_requires "")
 if(NOT BUILD_SHARED_LIBS)
-  string(APPEND uvmas_pc_requires " blosc")
+  set(uvmas_pc_requires "libuv blosc")
   string(APPEND uvmas_pc_libs " -lmbedtls -lmbedx509 -lmbedcrypto")
 endif()
-configure_file(cmake/uvmas.pc.in ${PROJECT_BINARY_DIR}/uvmas.pc @ONLY)
+configure_file(tools/cmake/uvmas.pc.in ${PROJECT_BINARY_DIR}/uvmas.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/uvmas.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The Debian package: tools/dev package (cpack -G DEB in a build with
@@ -101,8 +101,9 @@ set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The headers include <uv.h>; the CMake package finds libuv with pkg-config.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libuv1-dev, pkg-config")
+# The shared libraries' own dependencies come from SHLIBDEPS; the CMake
+# package needs pkg-config to start.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "pkg-config")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "The native counterpart of Python's aiomas 2.x, in C++20: shared
 libraries, headers, the CMake package (find_package(uvmas)), uvmas.pc, the
 uvmas command-line tool and uvmas-mosaik-roles.")

@@ -14,13 +14,14 @@ if(NOT PKG_CONFIG_FOUND)
   return()
 endif()
 
-# Public: the public headers include <uv.h>.
-pkg_check_modules(LIBUV QUIET IMPORTED_TARGET libuv)
-if(NOT LIBUV_FOUND)
-  list(APPEND uvmas_MISSING_DEPENDENCIES "libuv (Debian: libuv1-dev)")
-endif()
-
+# Every dependency is private: no public header includes a third-party one.
 if(uvmas_FIND_PRIVATE_DEPENDENCIES)
+  # libuv is the event loop of uvmas::core.
+  pkg_check_modules(LIBUV QUIET IMPORTED_TARGET libuv)
+  if(NOT LIBUV_FOUND)
+    list(APPEND uvmas_MISSING_DEPENDENCIES "libuv (Debian: libuv1-dev)")
+  endif()
+
   # c-blosc compresses MsgPackBlosc frames inside uvmas::codecs.
   pkg_check_modules(BLOSC QUIET IMPORTED_TARGET blosc)
   if(NOT BLOSC_FOUND)

@@ -4,7 +4,7 @@
 # in the installed CMake package, with the room's include/ folder as its public
 # headers. Static or shared after BUILD_SHARED_LIBS; shared libraries carry the
 # SONAME libuvmas_ROOM.so.MAJOR.MINOR (0.x releases may break the ABI).
-# cmake/uvmasInstall.cmake installs every library made here.
+# tools/cmake/uvmasInstall.cmake installs every library made here.
 function(uvmas_add_library room)
   set(target uvmas_${room})
   add_library(${target} ${ARGN})
