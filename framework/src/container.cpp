@@ -117,7 +117,9 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
                      ContainerOptions options)
     : owned_loop_(std::move(owned_loop)), loop_(&loop), tasks_(loop, "agent task") {
   const auto* own = std::get_if<OwnClock>(&options.clock);
-  const bool own_external = own && *own == OwnClock::external;
+  if (options.external_clock && !own)
+    throw std::invalid_argument("ContainerOptions: external_clock = true asks for an own ExternalClock, but a clock was given");
+  const bool own_external = own && (*own == OwnClock::external || options.external_clock);
   bool clock_settings = options.init_time != 0 || !(options.utc_start == ExternalClock::default_utc_start);
   if (clock_settings && !own_external)
     throw std::invalid_argument(

@@ -51,4 +51,21 @@ TEST(ContainerClock, ClockSettingsWithoutAnOwnExternalClockAreRefused) {
   }
 }
 
+TEST(ContainerClock, ExternalClockTrueIsTheSameAsOwnClockExternal) {
+  ContainerOptions options;
+  options.external_clock = true;
+  options.init_time = 2;
+  auto c = Container::create("local://clock-flag", options);
+  ASSERT_NE(c->external_clock(), nullptr);
+  EXPECT_EQ(c->external_clock()->time(), 2);
+  c->run(c->shutdown());
+
+  Loop loop;
+  ExternalClock mine(loop);
+  ContainerOptions both;
+  both.external_clock = true;
+  both.clock = &mine;
+  EXPECT_THROW(Container::create(loop, "local://clock-flag-both", both), std::invalid_argument);
+}
+
 }  // namespace
