@@ -239,19 +239,42 @@ bool TimerQueue::admit(Key k) noexcept {
   return false;
 }
 
+TimerQueue::Span TimerQueue::bucket_span(int i) const noexcept {
+  if (i == 0) return {0, last_};
+  // Bucket i holds the keys sharing last_'s bits above i-1 and having bit i-1 set.
+  std::uint64_t prefix = i == 64 ? 0 : (last_ >> i) << i;
+  std::uint64_t low = prefix | (std::uint64_t{1} << (i - 1));
+  return {low, low | ((std::uint64_t{1} << (i - 1)) - 1)};
+}
+
+bool TimerQueue::joins_run(const std::vector<Key>& b) const noexcept {
+  return b.size() >= min_sorted && 4 * b.size() >= run_.size() - run_head_;
+}
+
 std::size_t TimerQueue::release_due(double t) {
   const std::uint64_t limit = time_key(t);
   if (limit < last_) return 0;  // time never goes back
   // Everything that can allocate happens before a key leaves its bucket
-  // (bar the straddling bucket's spill into lower buckets). Reserving does
-  // not touch the pages; the buffers that end up filled are mostly the
-  // buckets' own, handed over by swapping.
+  // (bar the straddling bucket's spill into lower buckets), and reserves
+  // only what this call needs: on a fresh clock even an untouched
+  // reservation costs more than releasing a few thousand timers.
   Dispatch& d = take_dispatch();
-  const std::size_t total = live_ + dead_;
-  grow(released_, released_.size() + total);
-  grow(batch_, total);
-  grow(run_, total);
-  grow(merged_, total);
+  std::size_t to_batch = 0;
+  std::size_t to_merge = 0;
+  for (int i = 0; i < bucket_count; ++i) {
+    const std::vector<Key>& b = buckets_[i];
+    if (b.empty()) continue;
+    const Span span = bucket_span(i);
+    if (span.low > limit) break;
+    if (span.high > limit && joins_run(b)) {
+      if (run_head_ != run_.size()) to_merge = run_.size() - run_head_ + b.size();
+      break;
+    }
+    to_batch += b.size();
+    if (span.high > limit) break;
+  }
+  grow(batch_, to_batch);
+  grow(merged_, to_merge);
   batch_.clear();
   // Buckets cover increasing, disjoint time ranges, so the batch is a
   // sequence of runs already in order relative to each other: sorting each
@@ -262,19 +285,16 @@ std::size_t TimerQueue::release_due(double t) {
     if (b.empty()) continue;
     std::size_t run = batch_.size();
     if (i > 0) {
-      // Bucket i holds the keys sharing last_'s bits above i-1 and having bit i-1 set.
-      std::uint64_t prefix = i == 64 ? 0 : (last_ >> i) << i;
-      std::uint64_t low = prefix | (std::uint64_t{1} << (i - 1));
-      std::uint64_t high = low | ((std::uint64_t{1} << (i - 1)) - 1);
-      if (low > limit) break;  // this and every higher bucket are later than t
-      if (high > limit) {
+      const Span span = bucket_span(i);
+      if (span.low > limit) break;  // this and every higher bucket are later than t
+      if (span.high > limit) {
         // Straddles t: release its part <= t. A big bucket is sorted once
         // and joins the sorted run whole (its due part is then the run's
         // prefix, taken below; its keys never move between buckets again);
         // a small one spills its later keys down into lower buckets relative
         // to the updated last_ (= limit), which leaves the higher buckets valid.
         last_ = limit;
-        if (b.size() >= min_sorted && 4 * b.size() >= run_.size() - run_head_) {
+        if (joins_run(b)) {
           sort_keys(b.data(), b.size());
           if (run_head_ == run_.size()) {
             run_.swap(b);
@@ -328,32 +348,44 @@ std::size_t TimerQueue::release_due(double t) {
     }
     released_.resize(out);
   };
-  if (fifo_empty && batch_.empty() && run_due > run_head_ && run_due - run_head_ >= run_.size() - run_due) {
-    released_.swap(run_);  // run_ now has the FIFO's buffer, reserved for `total` keys
-    run_.assign(released_.begin() + static_cast<std::ptrdiff_t>(run_due), released_.end());
-    released_.resize(run_due);
-    released_head_ = run_head_;
-    run_head_ = 0;
-    filter_in_place(released_head_);
-  } else if (fifo_empty && run_due == run_head_ && !batch_.empty()) {
-    released_.swap(batch_);
-    filter_in_place(0);
-  } else {
-    const Key* r = run_.data() + run_head_;
-    const Key* r_end = run_.data() + run_due;
-    const Key* q = batch_.data();
-    const Key* q_end = q + batch_.size();
-    while (q != q_end && r != r_end) {
-      const Key k = *r < *q ? *r++ : *q++;
-      if (admit(k)) released_.push_back(k);  // within the capacity reserved above
+  const std::size_t run_later = run_.size() - run_due;
+  try {
+    if (fifo_empty && batch_.empty() && run_due - run_head_ >= run_later && run_later <= released_.capacity() &&
+        run_due > run_head_) {
+      released_.swap(run_);  // run_ now has the FIFO's buffer, big enough for the later keys
+      run_.assign(released_.begin() + static_cast<std::ptrdiff_t>(run_due), released_.end());
+      released_.resize(run_due);
+      released_head_ = run_head_;
+      run_head_ = 0;
+      filter_in_place(released_head_);
+    } else if (fifo_empty && run_due == run_head_ && !batch_.empty()) {
+      released_.swap(batch_);
+      filter_in_place(0);
+    } else {
+      grow(released_, released_.size() + batch_.size() + (run_due - run_head_));
+      const Key* r = run_.data() + run_head_;
+      const Key* r_end = run_.data() + run_due;
+      const Key* q = batch_.data();
+      const Key* q_end = q + batch_.size();
+      while (q != q_end && r != r_end) {
+        const Key k = *r < *q ? *r++ : *q++;
+        if (admit(k)) released_.push_back(k);  // within the capacity reserved above
+      }
+      for (; q != q_end; ++q) {
+        if (admit(*q)) released_.push_back(*q);
+      }
+      for (; r != r_end; ++r) {
+        if (admit(*r)) released_.push_back(*r);
+      }
+      run_head_ = run_due;
     }
-    for (; q != q_end; ++q) {
-      if (admit(*q)) released_.push_back(*q);
-    }
-    for (; r != r_end; ++r) {
-      if (admit(*r)) released_.push_back(*r);
-    }
-    run_head_ = run_due;
+  } catch (...) {
+    // Out of memory before any key was released: the batch (all <= last_)
+    // waits in the emptied bucket 0, the run keeps its due prefix; the next
+    // call releases them.
+    buckets_[0].swap(batch_);
+    free_dispatches_.push_back(&d);
+    throw;
   }
   if (run_head_ == run_.size()) {
     run_.clear();

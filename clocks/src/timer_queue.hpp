@@ -120,6 +120,12 @@ class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
   static std::uint32_t slot_index(Key k) noexcept { return static_cast<std::uint32_t>(k) & (max_slots - 1); }
 
   int bucket_of(std::uint64_t tk) const noexcept;
+  struct Span {
+    std::uint64_t low, high;  // time keys a bucket covers
+  };
+  Span bucket_span(int i) const noexcept;
+  // A straddling bucket this big is sorted and joins the run instead of spilling down.
+  bool joins_run(const std::vector<Key>& b) const noexcept;
   TimerSlot& slot(std::uint32_t i) const noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
   TimerSlot& allocate();
   void free_slot(TimerSlot& s) noexcept;
