@@ -36,6 +36,48 @@ void insertion_sort(Key* a, std::size_t n) noexcept {
 // where a digit taken below the highest differing bit would put nearly all
 // keys in one or two digits. The digit comes from the deadline (high half)
 // while the keys' deadlines differ, else from the insertion sequence.
+void sort_keys(Key* a, std::size_t n) noexcept;
+
+// One level of sort_keys: keys whose part (deadline or sequence) lies in
+// [lo, lo + 256 << shift) go to digit (part - lo) >> shift.
+template <bool ByTime>
+void split_keys(Key* a, std::size_t n, std::uint64_t lo, int shift) noexcept {
+  auto digit = [lo, shift](Key k) {
+    const auto part = static_cast<std::uint64_t>(ByTime ? k >> 64 : k);
+    return static_cast<std::uint32_t>((part - lo) >> shift);
+  };
+  std::uint32_t count[256] = {};
+  for (std::size_t i = 0; i < n; ++i) ++count[digit(a[i])];
+  Key* head[256];
+  Key* end[256];
+  Key* p = a;
+  for (int d = 0; d < 256; ++d) {
+    head[d] = p;
+    p += count[d];
+    end[d] = p;
+  }
+  // Each key moves once: take the key at a digit's head, swap it into the
+  // head of its own digit, and carry on with the key found there.
+  for (std::uint32_t d = 0; d < 256; ++d) {
+    while (head[d] != end[d]) {
+      Key k = *head[d];
+      std::uint32_t kd = digit(k);
+      while (kd != d) {
+        std::swap(k, *head[kd]++);
+        kd = digit(k);
+      }
+      *head[d]++ = k;
+    }
+  }
+  if (shift == 0 && !ByTime) return;  // each digit holds one value
+  p = a;
+  for (int d = 0; d < 256; ++d) {
+    // With shift 0 a digit's keys share their deadline; the next level sorts on the sequence.
+    if (count[d] > 1) sort_keys(p, count[d]);
+    p += count[d];
+  }
+}
+
 void sort_keys(Key* a, std::size_t n) noexcept {
   constexpr std::size_t small = 48;
   if (n <= small) {
@@ -44,57 +86,27 @@ void sort_keys(Key* a, std::size_t n) noexcept {
   }
   auto hi64 = [](Key k) { return static_cast<std::uint64_t>(k >> 64); };
   auto lo64 = [](Key k) { return static_cast<std::uint64_t>(k); };
+  // (hi - lo) >> shift < 256, and the largest key's digit is >= 128: every
+  // level at least halves the range a digit covers.
+  auto shift_for = [](std::uint64_t lo, std::uint64_t hi) {
+    return std::max(static_cast<int>(std::bit_width(hi - lo)) - 8, 0);
+  };
   std::uint64_t lo = hi64(a[0]);
   std::uint64_t hi = lo;
   for (std::size_t i = 1; i < n; ++i) {
     lo = std::min(lo, hi64(a[i]));
     hi = std::max(hi, hi64(a[i]));
   }
-  const bool by_time = lo != hi;
-  if (!by_time) {
-    lo = hi = lo64(a[0]);
-    for (std::size_t i = 1; i < n; ++i) {
-      lo = std::min(lo, lo64(a[i]));
-      hi = std::max(hi, lo64(a[i]));
-    }
-    if (lo == hi) return;  // equal keys (cannot happen: sequences are unique)
+  if (lo != hi) {
+    split_keys<true>(a, n, lo, shift_for(lo, hi));
+    return;
   }
-  // (hi - lo) >> shift < 256, and the largest key's digit is >= 128: every
-  // level at least halves the range a digit covers.
-  const int shift = std::max(static_cast<int>(std::bit_width(hi - lo)) - 8, 0);
-  auto digit = [&](Key k) {
-    return static_cast<std::uint32_t>(((by_time ? hi64(k) : lo64(k)) - lo) >> shift);
-  };
-  std::uint32_t count[256] = {};
-  for (std::size_t i = 0; i < n; ++i) ++count[digit(a[i])];
-  std::size_t head[256];
-  std::size_t end[256];
-  std::size_t sum = 0;
-  for (int d = 0; d < 256; ++d) {
-    head[d] = sum;
-    sum += count[d];
-    end[d] = sum;
+  lo = hi = lo64(a[0]);
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, lo64(a[i]));
+    hi = std::max(hi, lo64(a[i]));
   }
-  // Each key moves once: take the key at a digit's head, swap it into the
-  // head of its own digit, and carry on with the key found there.
-  for (std::uint32_t d = 0; d < 256; ++d) {
-    while (head[d] < end[d]) {
-      Key k = a[head[d]];
-      std::uint32_t kd = digit(k);
-      while (kd != d) {
-        std::swap(k, a[head[kd]++]);
-        kd = digit(k);
-      }
-      a[head[d]++] = k;
-    }
-  }
-  if (shift == 0 && !by_time) return;  // each digit holds one value
-  std::size_t from = 0;
-  for (int d = 0; d < 256; ++d) {
-    // With shift 0 a digit's keys share their deadline; the next level sorts on the sequence.
-    if (count[d] > 1) sort_keys(a + from, count[d]);
-    from += count[d];
-  }
+  if (lo != hi) split_keys<false>(a, n, lo, shift_for(lo, hi));  // else equal keys (sequences are unique)
 }
 }  // namespace
 
