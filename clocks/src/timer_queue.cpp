@@ -28,54 +28,86 @@ void insertion_sort(Key* a, std::size_t n) noexcept {
   }
 }
 
-int highest_bit(Key d) noexcept {
-  const auto hi = static_cast<std::uint64_t>(d >> 64);
-  return hi != 0 ? 127 - std::countl_zero(hi) : 63 - std::countl_zero(static_cast<std::uint64_t>(d));
-}
+// In-place MSD radix sort (American flag sort) of a[0, n): no scratch
+// memory, so releasing timers on a fresh clock touches no new pages (a page
+// fault costs more than sorting a page's worth of keys). Each level splits
+// the keys' range, not fixed bit positions, into 256 digits: deadlines
+// spread over several binary orders of magnitude still split evenly-ish,
+// where a digit taken below the highest differing bit would put nearly all
+// keys in one or two digits. The digit comes from the deadline (high half)
+// while the keys' deadlines differ, else from the insertion sequence.
+void sort_keys(Key* a, std::size_t n) noexcept;
 
-// MSD radix sort of src[0, n) with dst[0, n) as scratch; the sorted keys
-// end in dst when `into_dst`, else in src (each level scatters from one
-// buffer into the other, so nothing is copied back). Each level sorts on the
-// 8 bits below the highest bit in which the run's keys differ, so the common
-// prefix (most of the time bits of timers due close together, the high
-// sequence bits) costs nothing. Memory access is sequential apart from the
-// 256-way scatter, where a comparison sort of 100 000 keys that no longer
-// fit in L2 pays a cache miss per comparison.
-void radix_sort(Key* src, Key* dst, std::size_t n, bool into_dst) noexcept {
-  constexpr std::size_t small = 32;
-  Key diff = 0;
-  if (n > small) {
-    for (std::size_t i = 1; i < n; ++i) diff |= src[i] ^ src[0];
-  }
-  if (diff == 0) {  // few keys, or all equal
-    insertion_sort(src, n);
-    if (into_dst) std::copy(src, src + n, dst);
-    return;
-  }
-  const int shift = std::max(highest_bit(diff) - 7, 0);
+// One level of sort_keys: keys whose part (deadline or sequence) lies in
+// [lo, lo + 256 << shift) go to digit (part - lo) >> shift.
+template <bool ByTime>
+void split_keys(Key* a, std::size_t n, std::uint64_t lo, int shift) noexcept {
+  auto digit = [lo, shift](Key k) {
+    const auto part = static_cast<std::uint64_t>(ByTime ? k >> 64 : k);
+    return static_cast<std::uint32_t>((part - lo) >> shift);
+  };
   std::uint32_t count[256] = {};
-  for (std::size_t i = 0; i < n; ++i) ++count[static_cast<std::uint8_t>(src[i] >> shift)];
-  std::uint32_t start[256];
-  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) ++count[digit(a[i])];
+  Key* head[256];
+  Key* end[256];
+  Key* p = a;
   for (int d = 0; d < 256; ++d) {
-    start[d] = sum;
-    sum += count[d];
+    head[d] = p;
+    p += count[d];
+    end[d] = p;
   }
-  std::uint32_t next[256];
-  std::copy(start, start + 256, next);
-  for (std::size_t i = 0; i < n; ++i) dst[next[static_cast<std::uint8_t>(src[i] >> shift)]++] = src[i];
-  // Each digit's keys now sit in dst; they must end where the caller wants them.
-  for (int d = 0; d < 256; ++d) {
-    const std::uint32_t s = start[d];
-    if (shift == 0 || count[d] == 1) {
-      if (!into_dst) std::copy(dst + s, dst + s + count[d], src + s);
-    } else if (count[d] > 1) {
-      radix_sort(dst + s, src + s, count[d], !into_dst);
+  // Each key moves once: take the key at a digit's head, swap it into the
+  // head of its own digit, and carry on with the key found there.
+  for (std::uint32_t d = 0; d < 256; ++d) {
+    while (head[d] != end[d]) {
+      Key k = *head[d];
+      std::uint32_t kd = digit(k);
+      while (kd != d) {
+        std::swap(k, *head[kd]++);
+        kd = digit(k);
+      }
+      *head[d]++ = k;
     }
   }
+  if (shift == 0 && !ByTime) return;  // each digit holds one value
+  p = a;
+  for (int d = 0; d < 256; ++d) {
+    // With shift 0 a digit's keys share their deadline; the next level sorts on the sequence.
+    if (count[d] > 1) sort_keys(p, count[d]);
+    p += count[d];
+  }
 }
 
-void radix_sort(Key* a, Key* tmp, std::size_t n) noexcept { radix_sort(a, tmp, n, false); }
+void sort_keys(Key* a, std::size_t n) noexcept {
+  constexpr std::size_t small = 48;
+  if (n <= small) {
+    insertion_sort(a, n);
+    return;
+  }
+  auto hi64 = [](Key k) { return static_cast<std::uint64_t>(k >> 64); };
+  auto lo64 = [](Key k) { return static_cast<std::uint64_t>(k); };
+  // (hi - lo) >> shift < 256, and the largest key's digit is >= 128: every
+  // level at least halves the range a digit covers.
+  auto shift_for = [](std::uint64_t lo, std::uint64_t hi) {
+    return std::max(static_cast<int>(std::bit_width(hi - lo)) - 8, 0);
+  };
+  std::uint64_t lo = hi64(a[0]);
+  std::uint64_t hi = lo;
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, hi64(a[i]));
+    hi = std::max(hi, hi64(a[i]));
+  }
+  if (lo != hi) {
+    split_keys<true>(a, n, lo, shift_for(lo, hi));
+    return;
+  }
+  lo = hi = lo64(a[0]);
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, lo64(a[i]));
+    hi = std::max(hi, lo64(a[i]));
+  }
+  if (lo != hi) split_keys<false>(a, n, lo, shift_for(lo, hi));  // else equal keys (sequences are unique)
+}
 }  // namespace
 
 TimerQueue::TimerQueue(Loop& loop, Clock* owner) : loop_(loop), owner_(owner) {}
@@ -206,56 +238,84 @@ std::optional<double> TimerQueue::next_deadline() const noexcept {
 
 // -- release and dispatch ------------------------------------------------------
 
+bool TimerQueue::admit(Key k) noexcept {
+  const std::uint32_t i = slot_index(k);
+  SlotState& st = states_[i];
+  if (st.state == TimerState::scheduled) {
+    st.state = TimerState::due;
+    return true;
+  }
+  st.has_key = false;
+  --dead_;
+  maybe_free(slot(i));
+  return false;
+}
+
+TimerQueue::Span TimerQueue::bucket_span(int i) const noexcept {
+  if (i == 0) return {0, last_};
+  // Bucket i holds the keys sharing last_'s bits above i-1 and having bit i-1 set.
+  std::uint64_t prefix = i == 64 ? 0 : (last_ >> i) << i;
+  std::uint64_t low = prefix | (std::uint64_t{1} << (i - 1));
+  return {low, low | ((std::uint64_t{1} << (i - 1)) - 1)};
+}
+
+bool TimerQueue::joins_run(const std::vector<Key>& b) const noexcept {
+  return b.size() >= min_sorted && 4 * b.size() >= run_.size() - run_head_;
+}
+
 std::size_t TimerQueue::release_due(double t) {
   const std::uint64_t limit = time_key(t);
   if (limit < last_) return 0;  // time never goes back
   // Everything that can allocate happens before a key leaves its bucket
-  // (bar the straddling bucket's spill into lower buckets).
+  // (bar the straddling bucket's spill into lower buckets), and reserves
+  // only what this call needs: on a fresh clock even an untouched
+  // reservation costs more than releasing a few thousand timers.
   Dispatch& d = take_dispatch();
-  const std::size_t total = live_ + dead_;
-  grow(released_, released_.size() + total);
-  grow(batch_, total);
-  grow(run_, total);
-  if (sort_capacity_ < total) {
-    sort_capacity_ = std::max(total, 2 * sort_capacity_);
-    sort_buffer_ = std::make_unique_for_overwrite<Key[]>(sort_capacity_);  // scratch: never read before written
+  std::size_t to_batch = 0;
+  std::size_t to_merge = 0;
+  for (int i = 0; i < bucket_count; ++i) {
+    const std::vector<Key>& b = buckets_[i];
+    if (b.empty()) continue;
+    const Span span = bucket_span(i);
+    if (span.low > limit) break;
+    if (span.high > limit && joins_run(b)) {
+      if (run_head_ != run_.size()) to_merge = run_.size() - run_head_ + b.size();
+      break;
+    }
+    to_batch += b.size();
+    if (span.high > limit) break;
   }
+  grow(batch_, to_batch);
+  grow(merged_, to_merge);
   batch_.clear();
   // Buckets cover increasing, disjoint time ranges, so the batch is a
   // sequence of runs already in order relative to each other: sorting each
   // run alone is enough (and cheaper than sorting the whole batch).
-  auto sort_run = [this](std::size_t from) {
-    const std::size_t n = batch_.size() - from;
-    if (n > 1) radix_sort(batch_.data() + from, sort_buffer_.get(), n);
-  };
+  auto sort_run = [this](std::size_t from) { sort_keys(batch_.data() + from, batch_.size() - from); };
   for (int i = 0; i < bucket_count; ++i) {
     std::vector<Key>& b = buckets_[i];
     if (b.empty()) continue;
     std::size_t run = batch_.size();
     if (i > 0) {
-      // Bucket i holds the keys sharing last_'s bits above i-1 and having bit i-1 set.
-      std::uint64_t prefix = i == 64 ? 0 : (last_ >> i) << i;
-      std::uint64_t low = prefix | (std::uint64_t{1} << (i - 1));
-      std::uint64_t high = low | ((std::uint64_t{1} << (i - 1)) - 1);
-      if (low > limit) break;  // this and every higher bucket are later than t
-      if (high > limit) {
-        // Straddles t: release its part <= t. The rest either joins the
-        // sorted run (a big bucket: sorted once, its keys never move again)
-        // or moves to lower buckets relative to the updated last_ (= limit),
-        // which leaves the higher buckets valid.
+      const Span span = bucket_span(i);
+      if (span.low > limit) break;  // this and every higher bucket are later than t
+      if (span.high > limit) {
+        // Straddles t: release its part <= t. A big bucket is sorted once
+        // and joins the sorted run whole (its due part is then the run's
+        // prefix, taken below; its keys never move between buckets again);
+        // a small one spills its later keys down into lower buckets relative
+        // to the updated last_ (= limit), which leaves the higher buckets valid.
         last_ = limit;
-        if (b.size() >= min_sorted && 4 * b.size() >= run_.size() - run_head_) {
-          radix_sort(b.data(), sort_buffer_.get(), b.size());
-          auto later = std::partition_point(b.begin(), b.end(), [limit](Key k) { return time_of(k) <= limit; });
-          Key* merged = sort_buffer_.get();
-          Key* end = std::merge(run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end(), later, b.end(), merged);
-          b.erase(later, b.end());
-          if (batch_.empty()) {
-            batch_.swap(b);  // the sorted due part becomes the batch without a copy
+        if (joins_run(b)) {
+          sort_keys(b.data(), b.size());
+          if (run_head_ == run_.size()) {
+            run_.swap(b);
           } else {
-            batch_.insert(batch_.end(), b.begin(), b.end());
+            merged_.clear();
+            std::merge(run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end(), b.begin(), b.end(),
+                       std::back_inserter(merged_));  // within the capacity reserved above
+            run_.swap(merged_);
           }
-          run_.assign(merged, end);  // within the capacity reserved above
           run_head_ = 0;
         } else {
           for (Key k : b) {
@@ -277,43 +337,73 @@ std::size_t TimerQueue::release_due(double t) {
   }
   last_ = limit;
 
-  // The due part of the sorted run is a prefix; it interleaves with the
-  // batch from the buckets.
-  std::size_t run_due = run_head_;
-  while (run_due < run_.size() && time_of(run_[run_due]) <= limit) ++run_due;
-  const Key* due = batch_.data();
-  std::size_t due_count = batch_.size();
-  if (run_due > run_head_) {
-    const Key* first = run_.data() + run_head_;
-    if (batch_.empty()) {
-      due = first;
-      due_count = run_due - run_head_;
-    } else {
-      due = sort_buffer_.get();
-      const Key* last = run_.data() + run_due;
-      Key* out = sort_buffer_.get();
-      due_count = static_cast<std::size_t>(std::merge(batch_.cbegin(), batch_.cend(), first, last, out) - out);
-    }
+  // The due keys are the batch and the run's prefix up to run_due, each in
+  // order; they interleave. They join the FIFO of released keys, the
+  // cancelled ones leaving on the way. When the FIFO is empty and one of
+  // them holds (most of) the due keys, its buffer becomes the FIFO and the
+  // keys are filtered where they are: no copy, no fresh memory.
+  const std::size_t run_due = static_cast<std::size_t>(
+      std::partition_point(run_.begin() + static_cast<std::ptrdiff_t>(run_head_), run_.end(),
+                           [limit](Key k) { return time_of(k) <= limit; }) -
+      run_.begin());
+  if (released_head_ == released_.size()) {
+    released_.clear();
+    released_head_ = 0;
   }
-  std::size_t fired = 0;
-  for (std::size_t j = 0; j < due_count; ++j) {
-    const Key k = due[j];
-    SlotState& st = states_[slot_index(k)];
-    if (st.state == TimerState::scheduled) {
-      st.state = TimerState::due;
-      released_.push_back(k);
-      ++fired;
-    } else {
-      st.has_key = false;
-      --dead_;
-      maybe_free(slot(slot_index(k)));
+  const bool fifo_empty = released_.empty();
+  const std::size_t waiting = released_.size() - released_head_;  // released by earlier calls, not yet run
+  auto filter_in_place = [this](std::size_t from) {
+    std::size_t out = from;
+    for (std::size_t j = from; j < released_.size(); ++j) {
+      const Key k = released_[j];
+      if (admit(k)) released_[out++] = k;
     }
+    released_.resize(out);
+  };
+  const std::size_t run_later = run_.size() - run_due;
+  try {
+    if (fifo_empty && batch_.empty() && run_due - run_head_ >= run_later && run_later <= released_.capacity() &&
+        run_due > run_head_) {
+      released_.swap(run_);  // run_ now has the FIFO's buffer, big enough for the later keys
+      run_.assign(released_.begin() + static_cast<std::ptrdiff_t>(run_due), released_.end());
+      released_.resize(run_due);
+      released_head_ = run_head_;
+      run_head_ = 0;
+      filter_in_place(released_head_);
+    } else if (fifo_empty && run_due == run_head_ && !batch_.empty()) {
+      released_.swap(batch_);
+      filter_in_place(0);
+    } else {
+      grow(released_, released_.size() + batch_.size() + (run_due - run_head_));
+      const Key* r = run_.data() + run_head_;
+      const Key* r_end = run_.data() + run_due;
+      const Key* q = batch_.data();
+      const Key* q_end = q + batch_.size();
+      while (q != q_end && r != r_end) {
+        const Key k = *r < *q ? *r++ : *q++;
+        if (admit(k)) released_.push_back(k);  // within the capacity reserved above
+      }
+      for (; q != q_end; ++q) {
+        if (admit(*q)) released_.push_back(*q);
+      }
+      for (; r != r_end; ++r) {
+        if (admit(*r)) released_.push_back(*r);
+      }
+      run_head_ = run_due;
+    }
+  } catch (...) {
+    // Out of memory before any key was released: the batch (all <= last_)
+    // waits in the emptied bucket 0, the run keeps its due prefix; the next
+    // call releases them.
+    buckets_[0].swap(batch_);
+    free_dispatches_.push_back(&d);
+    throw;
   }
-  run_head_ = run_due;
   if (run_head_ == run_.size()) {
     run_.clear();
     run_head_ = 0;
   }
+  const std::size_t fired = released_.size() - released_head_ - waiting;
   live_ -= fired;
   if (fired > 0) {
     min_valid_ = false;

@@ -13,10 +13,15 @@
 ///   everything <= t takes whole buckets below t, splits the one bucket that
 ///   straddles t into lower buckets (or, when that bucket is big, sorts it
 ///   once into a sorted run that later calls take from the front), and
-///   radix-sorts only the released runs. All of
-///   it is sequential memory access; a binary heap pays several cache misses
-///   per pop once 100 000 timers no longer fit in L2. A key moves down at
-///   most 64 times in its life (in practice a few);
+///   radix-sorts only the released runs, in place. Nearly all of it is
+///   sequential memory access; a binary heap pays several cache misses per
+///   pop once 100 000 timers no longer fit in L2. A key moves down at most
+///   64 times in its life (in practice a few);
+/// * releasing touches no memory the queue has not used before: sorting
+///   needs no scratch, and when the released FIFO is empty the buffer that
+///   holds most of the due keys (the sorted run or the batch) becomes it, its
+///   cancelled keys filtered out in place. On a fresh clock a page fault
+///   costs more than sorting the page's keys;
 /// * the state of every slot lives in a dense array (2 bytes per slot), so
 ///   `set_time` never touches the slots themselves: it appends the due keys to
 ///   a FIFO and queues ONE soon-callback per call, which later resumes the
@@ -115,6 +120,12 @@ class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
   static std::uint32_t slot_index(Key k) noexcept { return static_cast<std::uint32_t>(k) & (max_slots - 1); }
 
   int bucket_of(std::uint64_t tk) const noexcept;
+  struct Span {
+    std::uint64_t low, high;  // time keys a bucket covers
+  };
+  Span bucket_span(int i) const noexcept;
+  // A straddling bucket this big is sorted and joins the run instead of spilling down.
+  bool joins_run(const std::vector<Key>& b) const noexcept;
   TimerSlot& slot(std::uint32_t i) const noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
   TimerSlot& allocate();
   void free_slot(TimerSlot& s) noexcept;
@@ -127,14 +138,15 @@ class TimerQueue : public std::enable_shared_from_this<TimerQueue> {
   Dispatch& take_dispatch();
   void dispatch(Dispatch& d) noexcept;
   void fire(std::uint32_t i) noexcept;
+  // A released key: marks its slot due and says whether it runs; a cancelled key's slot lets go of it.
+  bool admit(Key k) noexcept;
 
   Loop& loop_;
   Clock* owner_;
   std::vector<Key> buckets_[bucket_count];
   std::uint64_t last_ = 0;   // bucket 0: keys <= last_; bucket i: highest bit of (key ^ last_) is i-1
   std::vector<Key> batch_;   // reused by release_due
-  std::unique_ptr<Key[]> sort_buffer_;  // scratch of the radix sort and merges in release_due
-  std::size_t sort_capacity_ = 0;
+  std::vector<Key> merged_;  // scratch of release_due's merge into the sorted run
   // Keys > last_ already in order (from big straddling buckets), from run_head_ on.
   std::vector<Key> run_;
   std::size_t run_head_ = 0;

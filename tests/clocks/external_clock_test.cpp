@@ -455,6 +455,56 @@ TEST(ExternalClock, SteppedReleasesInterleaveNewTimersAndCancellationsInOrder) {
   }
 }
 
+// Several set_time calls may come before the loop runs their batches, and
+// a step may release thousands of sorted timers or a handful: whatever the
+// mix, the batches run in (deadline, insertion) order, each call returns the
+// number of live timers it released, and cancelled ones never run.
+TEST(ExternalClock, RepeatedSetTimeBeforeTheLoopRunsKeepsTheOrderOfEveryBatch) {
+  std::uint32_t x = 4242;
+  auto next = [&x] { return x = x * 1664525u + 1013904223u; };
+  for (int round = 0; round < 6; ++round) {
+    Loop loop;
+    ExternalClock clock(loop);
+    std::vector<std::pair<double, int>> fired;
+    std::vector<std::pair<double, int>> expected;
+    std::vector<std::pair<double, int>> live;
+    std::vector<TimerHandle> handles;
+    int id = 0;
+    auto schedule = [&](double deadline) {
+      const int i = id++;
+      handles.push_back(clock.call_at(deadline, [&fired, deadline, i] { fired.emplace_back(deadline, i); }));
+      live.emplace_back(deadline, i);
+    };
+    const int initial = round % 2 == 0 ? 8'000 : 200;
+    for (int i = 0; i < initial; ++i) schedule(1 + static_cast<double>(next() % 1'000'000) / 1000.0);
+    double now = 0;
+    for (int step = 0; step < 60; ++step) {
+      const int added = static_cast<int>(next() % 600);
+      for (int k = 0; k < added; ++k) schedule(now + 0.001 + static_cast<double>(next() % 400'000) / 1000.0);
+      for (int k = 0; k < 20 && !live.empty(); ++k) {
+        std::size_t j = next() % live.size();
+        handles[static_cast<std::size_t>(live[j].second)].cancel();
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(j));
+      }
+      const int calls = 1 + static_cast<int>(next() % 3);
+      for (int c = 0; c < calls; ++c) {
+        now += next() % 4 == 0 ? 100 : 3;
+        std::vector<std::pair<double, int>> due;
+        for (const auto& e : live) {
+          if (e.first <= now) due.push_back(e);
+        }
+        std::sort(due.begin(), due.end());
+        std::erase_if(live, [now](const auto& e) { return e.first <= now; });
+        expected.insert(expected.end(), due.begin(), due.end());
+        ASSERT_EQ(clock.set_time(now), due.size()) << "round " << round << " step " << step;
+        EXPECT_EQ(clock.pending(), live.size());
+      }
+      loop.run_until_idle();
+      ASSERT_EQ(fired, expected) << "round " << round << " step " << step;
+    }
+  }
+}
+
 TEST(ExternalClock, ACallbackMayCancelALaterTimerOfTheSameBatch) {
   Loop loop;
   ExternalClock clock(loop);
