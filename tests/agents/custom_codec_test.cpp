@@ -72,21 +72,37 @@ ContainerOptions with_codec(std::shared_ptr<ReversedJson> codec) {
   return o;
 }
 
+// Two containers on one codec, a Clerk in each; `run` gets both and shuts them down after.
+struct TwoClerks {
+  explicit TwoClerks(std::shared_ptr<ReversedJson> codec)
+      : a(Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec))),
+        b(Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec))),
+        here(a->spawn<Clerk>()),
+        there(b->spawn<Clerk>()) {}
+  template <class F>
+  void run(F body) {
+    loop.run([](TwoClerks* self, F body) -> Task<> {
+      co_await body(*self);
+      co_await self->a->shutdown();
+      co_await self->b->shutdown();
+    }(this, std::move(body)));
+  }
+  Loop loop;
+  std::unique_ptr<Container> a;
+  std::unique_ptr<Container> b;
+  Clerk& here;
+  Clerk& there;
+};
+
 TEST(CustomCodec, CarriesCallsDatesAndAgentReferencesBetweenContainers) {
   auto codec = std::make_shared<ReversedJson>();
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec));
-  auto b = Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec));
-  auto& here = a->spawn<Clerk>();
-  auto& there = b->spawn<Clerk>();
+  TwoClerks two(codec);
   std::string stamped, asked;
-  loop.run([&]() -> Task<> {
-    AgentProxy remote = co_await a->connect(there.addr());
+  two.run([&](TwoClerks& t) -> Task<> {
+    AgentProxy remote = co_await t.a->connect(t.there.addr());
     stamped = to_iso(co_await remote.call<DateTime>("stamp", parse_iso("2020-05-06T07:08:09+00:00")));
-    asked = co_await remote.call<std::string>("ask_back", here);
-    co_await a->shutdown();
-    co_await b->shutdown();
-  }());
+    asked = co_await remote.call<std::string>("ask_back", t.here);
+  });
   EXPECT_EQ(stamped, "2020-05-06T07:08:09+00:00");
   EXPECT_EQ(asked, "2016-01-01T00:00:00+00:00");
   EXPECT_GT(codec->encoded.load(), 4);
@@ -103,19 +119,12 @@ Task<std::string> outcome(AgentProxy proxy, Value arg) {
 }
 
 TEST(CustomCodec, DecidesWhatAnInProcessCallCarriesAsOverASocket) {
-  auto codec = std::make_shared<ReversedJson>();
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec));
-  auto b = Container::create(loop, "tcp://127.0.0.1:0", with_codec(codec));
-  auto& here = a->spawn<Clerk>();
-  auto& there = b->spawn<Clerk>();
+  TwoClerks two(std::make_shared<ReversedJson>());
   std::string in_process, across;
-  loop.run([&]() -> Task<> {
-    in_process = co_await outcome(co_await a->connect(here.addr()), Value(1.5));
-    across = co_await outcome(co_await a->connect(there.addr()), Value(1.5));
-    co_await a->shutdown();
-    co_await b->shutdown();
-  }());
+  two.run([&](TwoClerks& t) -> Task<> {
+    in_process = co_await outcome(co_await t.a->connect(t.here.addr()), Value(1.5));
+    across = co_await outcome(co_await t.a->connect(t.there.addr()), Value(1.5));
+  });
   EXPECT_EQ(across, "SerializationError: reversed-json carries no floats");
   EXPECT_EQ(in_process, across);
 }
