@@ -99,7 +99,7 @@ void serve_agents(Format codec, const std::function<void(int)>& ready) {
   std::string base = c->base_url();  // tcp://127.0.0.1:PORT/
   auto colon = base.rfind(':');
   ready(std::stoi(base.substr(colon + 1)));
-  loop.run_until_idle();
+  serve_until_killed(loop);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // baseline, and the alternating-runs comparison every figure is printed with.
 
 #include <uvmas/codecs/codec.hpp>
+#include <uvmas/core/loop.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,10 @@ struct Pattern {
   std::size_t count;
   std::size_t in_flight;
 };
+
+/// Serves on `loop` until the process is killed (run_until_idle would
+/// return at once: a listener waiting for clients is idle).
+void serve_until_killed(Loop& loop);
 
 /// Runs `serve(port_out)` in a child process (it must listen on 127.0.0.1:0,
 /// report its port through `ready(port)` and then serve until killed), runs

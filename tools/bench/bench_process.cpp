@@ -3,6 +3,8 @@
 
 #include "bench.hpp"
 
+#include <uvmas/core/wait_list.hpp>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,11 @@
 #include <stdexcept>
 
 namespace uvmas::bench {
+
+void serve_until_killed(Loop& loop) {
+  Event never(loop);
+  loop.run(never.wait());
+}
 
 double with_server(const std::function<void(const std::function<void(int)>&)>& serve,
                    const std::function<double(int)>& client) {

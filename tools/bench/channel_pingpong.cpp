@@ -43,7 +43,7 @@ void channel_serve(Format format, const std::function<void(int)>& ready) {
   options.codec = format;
   auto server = start_server(loop, "tcp://127.0.0.1:0", echo, options);
   ready(server->address().port);
-  loop.run_until_idle();
+  serve_until_killed(loop);
 }
 
 double channel_client(Format format, int port, Pattern p) {

@@ -50,7 +50,7 @@ void rpc_serve(Format codec, bool tls, const std::function<void(int)>& ready) {
   router.expose("add", [](int a, int b) { return a + b; }, {"a", "b"});
   auto server = rpc::start_server(loop, "tcp://127.0.0.1:0", router, options_for(codec, tls, true));
   ready(server->address().port);
-  loop.run_until_idle();
+  serve_until_killed(loop);
 }
 
 double rpc_client(Format codec, bool tls, int port, Pattern p) {
