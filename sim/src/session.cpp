@@ -1,0 +1,177 @@
+// Session dispatch: mosaik's requests to the Simulator's hooks, and the
+// answers (or failures) back in mosaik's shapes.
+
+#include "session.hpp"
+
+#include "wire.hpp"
+
+#include "uvmas/codecs/error.hpp"
+#include "uvmas/core/error.hpp"
+#include "uvmas/core/log.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace uvmas::sim {
+
+using namespace detail;
+
+namespace {
+
+/// Python's AttributeError: what mosaik-api answers for a method it does not have.
+struct AttributeError : Error {
+  using Error::Error;
+  const char* python_class() const noexcept override { return "AttributeError"; }
+};
+
+/// mosaik's failure content: an array of at least two strings, the error's
+/// class and its message (the class again when there is no message).
+Value failure_content(const std::exception_ptr& e) {
+  ErrorDescription d = describe(e);
+  Array content;
+  content.reserve(2);
+  content.emplace_back(d.type);
+  content.emplace_back(d.message.empty() ? std::move(d.type) : std::move(d.message));
+  return Value(std::move(content));
+}
+
+}  // namespace
+
+Task<> Session::serve(Channel channel, Simulator* sim) {
+  Session session(channel, *sim);
+  // mosaik's requests drive the steps; they are not the agents' traffic a step waits for.
+  channel.set_control();
+  sim->mosaik_.channel_ = channel;
+  channel.set_request_handler(&session);
+  channel.on_close([s = &session, alive = session.alive_](std::string_view) {
+    if (*alive) s->ended_.set();
+  });
+  co_await session.ended_.wait();
+  channel.set_request_handler(nullptr);
+  try {
+    sim->stop();
+  } catch (const std::exception& e) {
+    log(LogLevel::error, std::string("mosaik simulator: stop() failed: ") + e.what());
+  }
+  session.requests_.cancel();
+  sim->tasks_.cancel();
+  try {
+    co_await sim->shutdown();
+  } catch (const std::exception& e) {
+    log(LogLevel::error, std::string("mosaik simulator: shutdown() failed: ") + e.what());
+  }
+  sim->mosaik_.channel_ = Channel();
+  co_await channel.close();
+}
+
+Task<> Session::handle(Session* self, Request request) {
+  std::exception_ptr error;
+  Value result;
+  bool answer = true;
+  try {
+    Value& content = request.content();
+    if (!content.is_array() || content.size() != 3 || !content[0].is_string() || !content[1].is_array() ||
+        !content[2].is_map()) {
+      throw TypeError("a request must be [function, [args...], {kwargs...}], got " + repr(content));
+    }
+    const std::string function = content[0].as_string();
+    Array& args = content[1].as_array();
+    if (!self->initialized_ && function != "init" && function != "stop") {
+      throw ValueError("\"" + function + "\" before a successful init: call init first");
+    }
+    if (function == "step") {
+      result = co_await step(self, std::move(args));
+    } else if (function == "stop") {
+      // mosaik needs no reply (it waits 0.1 s at most, then closes).
+      answer = false;
+      self->ended_.set();
+    } else {
+      result = self->call(function, args, content[2].as_map());
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (!answer) co_return;
+  if (error) {
+    co_await request.fail_value(failure_content(error));
+  } else {
+    co_await request.reply(std::move(result));
+  }
+}
+
+Value Session::call(const std::string& function, Array& args, const Map& kwargs) {
+  if (function == "init") return init(args, kwargs);
+  if (function == "create") return create(args, kwargs);
+  if (function == "setup_done") {
+    sim_.setup_done();
+    return Value();
+  }
+  if (function == "get_data") return get_data(args);
+  auto method = sim_.extra_methods_.find(function);
+  if (method == sim_.extra_methods_.end()) {
+    throw AttributeError("simulator has no method \"" + function + "\"");
+  }
+  return method->second(args, to_params(kwargs, ""));
+}
+
+Value Session::init(Array& args, const Map& kwargs) {
+  if (initialized_) throw ValueError("init() was already called (sid " + repr(Value(sim_.sid_)) + ")");
+  if (args.size() != 1) throw TypeError("init() takes one positional argument (the sid)");
+  const std::string& sid = text_arg(args[0], "the sid");
+  double resolution = 1.0;
+  for (const auto& [key, value] : kwargs) {
+    if (key.is_string() && key.as_string() == "time_resolution") {
+      if (!value.is_number()) throw TypeError("time_resolution must be a number, got " + repr(value));
+      resolution = value.as_double();
+    }
+  }
+  if (!(resolution > 0) || !std::isfinite(resolution)) {
+    throw ValueError("time_resolution must be a positive number, got " + std::to_string(resolution));
+  }
+  Params params = to_params(kwargs, "time_resolution");
+  sim_.sid_ = sid;
+  sim_.time_resolution_ = resolution;
+  Meta meta;
+  try {
+    meta = sim_.init(sid, resolution, params);
+  } catch (...) {
+    sim_.sid_.clear();
+    sim_.time_resolution_ = 1.0;
+    throw;
+  }
+  sim_.type_ = meta.type;
+  for (const auto& [name, method] : sim_.extra_methods_) {
+    if (std::find(meta.extra_methods.begin(), meta.extra_methods.end(), name) == meta.extra_methods.end()) {
+      meta.extra_methods.push_back(name);
+    }
+  }
+  check_meta(meta);
+  initialized_ = true;
+  return to_value(meta);
+}
+
+Value Session::create(Array& args, const Map& kwargs) {
+  if (args.size() != 2) throw TypeError("create() takes two positional arguments (num, model)");
+  const Time num = time_arg(args[0], "num");
+  if (num < 0) throw ValueError("num must not be negative, got " + std::to_string(num));
+  const std::string& model = text_arg(args[1], "the model");
+  std::vector<EntityDescription> entities = sim_.create(num, model, to_params(kwargs, ""));
+  if (static_cast<Time>(entities.size()) != num) {
+    throw ValueError("create() of " + model + " made " + std::to_string(entities.size()) + " entities, not " +
+                     std::to_string(num));
+  }
+  Array out;
+  out.reserve(entities.size());
+  for (const auto& e : entities) out.push_back(to_value(e));
+  return Value(std::move(out));
+}
+
+Value Session::get_data(Array& args) {
+  if (args.size() != 1) throw TypeError("get_data() takes one positional argument (the outputs)");
+  return to_value(sim_.get_data(to_output_request(args[0])));
+}
+
+Task<> serve(Channel channel, Simulator& simulator) { return Session::serve(std::move(channel), &simulator); }
+
+}  // namespace uvmas::sim

@@ -1,0 +1,53 @@
+// Session: one mosaik connection, served by one Simulator. Dispatch lives in
+// session.cpp, stepping in step.cpp.
+
+#pragma once
+
+#include "uvmas/sim/mosaik.hpp"
+
+#include "uvmas/core/wait_list.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace uvmas::sim {
+
+class Session final : public RequestHandler {
+ public:
+  Session(Channel channel, Simulator& sim)
+      : channel_(std::move(channel)), sim_(sim), ended_(sim.loop()), requests_(sim.loop(), "mosaik request") {}
+  // Also runs when serving is cancelled mid-way (its loop goes away): leave
+  // nothing behind that points here.
+  ~Session() {
+    *alive_ = false;
+    channel_.set_request_handler(nullptr);
+    sim_.mosaik_.channel_ = Channel();
+    requests_.cancel();
+  }
+
+  void on_request(Request request) override { requests_.spawn(handle(this, std::move(request))); }
+
+  static Task<> serve(Channel channel, Simulator* sim);
+
+ private:
+  static Task<> handle(Session* self, Request request);
+  static Task<Value> step(Session* self, Array args);
+  Value call(const std::string& function, Array& args, const Map& kwargs);
+  Value init(Array& args, const Map& kwargs);
+  Value create(Array& args, const Map& kwargs);
+  Value get_data(Array& args);
+
+  Channel channel_;
+  Simulator& sim_;
+  Event ended_;
+  // The channel's close callback cannot be removed; it checks this first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::optional<Time> last_step_;
+  bool stepping_ = false;
+  // Nothing but init (and stop) is served before an init succeeded: the
+  // simulator's hooks may rely on what init set up.
+  bool initialized_ = false;
+  TaskGroup requests_;
+};
+
+}  // namespace uvmas::sim
