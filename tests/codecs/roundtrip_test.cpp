@@ -77,7 +77,7 @@ TEST(RoundTrip, ExtensionsBecomeTypeWrappersAndComeBack) {
   EXPECT_EQ(Codec(Format::msgpack, s).encode(Value::extension("Point", 7)), "\x81\xA8__type__\x92\x01\x07"s);
 }
 
-TEST(RoundTrip, HundredMegabyteStringsAreFastEnough) {
+TEST(RoundTrip, HundredMegabyteStringsRoundTripInEveryFormat) {
   std::string big(100u << 20, 'a');
   for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
   Value v(std::move(big));
