@@ -70,7 +70,7 @@ std::string_view blosc_stored_data(std::string_view payload, std::size_t max_nby
   return payload.substr(blosc_header_size);
 }
 
-std::string blosc_decompress(std::string_view payload, std::size_t max_nbytes) {
+BloscBuffer blosc_decompress(std::string_view payload, std::size_t max_nbytes) {
   if (payload.size() < BLOSC_MIN_HEADER_LENGTH)
     throw DecodeError("invalid blosc container: " + std::to_string(payload.size()) + " bytes is shorter than the header");
   auto h = reinterpret_cast<const std::uint8_t*>(payload.data());
@@ -88,8 +88,20 @@ std::string blosc_decompress(std::string_view payload, std::size_t max_nbytes) {
   if (blosc_cbuffer_validate(payload.data(), payload.size(), &checked) != 0 || checked != nbytes)
     throw DecodeError("invalid blosc container header");
   if (nbytes == 0) throw DecodeError("empty payload inside blosc container");
-  std::string out(nbytes, '\0');
-  int n = blosc_decompress_ctx(payload.data(), out.data(), out.size(), 1);
+  // The claimed size must fit what follows the header: the data itself when
+  // stored verbatim, else one 4-byte start offset per block. A few bytes
+  // claiming hundreds of megabytes are refused before anything is allocated.
+  if (h[2] & flag_memcpyed) {
+    if (cbytes != nbytes + blosc_header_size) throw DecodeError("invalid blosc container: stored size mismatch");
+  } else {
+    if (blocksize == 0) throw DecodeError("invalid blosc container: block size 0");
+    const std::size_t blocks = nbytes / blocksize + (nbytes % blocksize != 0);
+    if (blocks > (cbytes - blosc_header_size) / 4)
+      throw DecodeError("invalid blosc container: " + std::to_string(blocks) + " blocks cannot fit in " +
+                        std::to_string(cbytes) + " bytes");
+  }
+  BloscBuffer out{std::make_unique_for_overwrite<char[]>(nbytes), nbytes};
+  int n = blosc_decompress_ctx(payload.data(), out.data.get(), out.size, 1);
   if (n < 0 || static_cast<std::size_t>(n) != nbytes)
     throw DecodeError("invalid blosc container: decompression failed (" + std::to_string(n) + ")");
   return out;

@@ -145,8 +145,8 @@ Value Codec::decode(std::string_view payload) const {
     case Format::msgpack_blosc: {
       std::string_view stored = detail::blosc_stored_data(payload, options_.max_blosc_nbytes);
       if (!stored.empty()) return detail::msgpack_decode(stored, serializers(), options_.max_depth);
-      std::string inner = detail::blosc_decompress(payload, options_.max_blosc_nbytes);
-      return detail::msgpack_decode(inner, serializers(), options_.max_depth);
+      detail::BloscBuffer inner = detail::blosc_decompress(payload, options_.max_blosc_nbytes);
+      return detail::msgpack_decode(inner.view(), serializers(), options_.max_depth);
     }
     case Format::custom:
       return decode_custom(*custom_, [&] { return custom_->decode(payload, serializers_); });

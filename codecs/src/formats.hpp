@@ -2,6 +2,7 @@
 // Entry points of the individual wire formats (used by Codec).
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,16 @@ bool blosc_store_small(std::string& out, std::size_t at, std::size_t n) noexcept
 /// bytes, seen in place; empty when `payload` is anything else (then
 /// blosc_decompress decides).
 std::string_view blosc_stored_data(std::string_view payload, std::size_t max_nbytes) noexcept;
+/// A decompressed payload. Its memory is not zero-filled first, so a
+/// container that claims a large size but fails early commits no more pages
+/// than were written.
+struct BloscBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::string_view view() const noexcept { return {data.get(), size}; }
+};
 /// Validates the container and returns the decompressed bytes.
-std::string blosc_decompress(std::string_view payload, std::size_t max_nbytes);
+BloscBuffer blosc_decompress(std::string_view payload, std::size_t max_nbytes);
 
 /// The "too deep" message shared by the encoders.
 [[noreturn]] void throw_too_deep(std::size_t max_depth);

@@ -162,6 +162,20 @@ TEST(BadInput, HugeClaimedBloscSizeIsRejectedBeforeAllocating) {
   EXPECT_THROW(Codec(Format::msgpack_blosc, nullptr, small).decode(good), DecodeError);
 }
 
+// Found by fuzzing: 33 bytes claiming 285 MB in 230-byte blocks. Zero-filling
+// the claimed size first cost seconds and hundreds of megabytes per frame.
+TEST(BadInput, ABloscClaimItsBlocksCannotHoldIsRejectedBeforeAllocating) {
+  const std::string few = "\x02\x01\x13\x00\x00\x08\x00\x11\xe6\x00\x00\x00\x21\x00\x00\x00"
+                          "\x93\x00\x00\x82\xa1s\xa3abc\xa1b\xc4\x03abc"s;
+  ASSERT_EQ(few.size(), 33u);
+  try {
+    (void)blosc.decode(few);
+    FAIL() << "decoded";
+  } catch (const DecodeError& e) {
+    EXPECT_STREQ(e.what(), "invalid blosc container: 1240064 blocks cannot fit in 33 bytes");
+  }
+}
+
 TEST(BadInput, RandomlyCorruptedBloscContainersNeverCrash) {
   std::string text;
   for (int i = 0; i < 5000; ++i) text += std::to_string(i * 7919 % 1000) + ",";
