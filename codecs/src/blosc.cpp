@@ -92,7 +92,9 @@ BloscBuffer blosc_decompress(std::string_view payload, std::size_t max_nbytes) {
   // stored verbatim, else one 4-byte start offset per block. A few bytes
   // claiming hundreds of megabytes are refused before anything is allocated.
   if (h[2] & flag_memcpyed) {
-    if (cbytes != nbytes + blosc_header_size) throw DecodeError("invalid blosc container: stored size mismatch");
+    if (cbytes != nbytes + blosc_header_size)
+      throw DecodeError("invalid blosc container: " + std::to_string(nbytes) + " bytes stored verbatim cannot fit in " +
+                        std::to_string(cbytes) + " bytes");
   } else {
     if (blocksize == 0) throw DecodeError("invalid blosc container: block size 0");
     const std::size_t blocks = nbytes / blocksize + (nbytes % blocksize != 0);
