@@ -29,7 +29,7 @@ void insertion_sort(Key* a, std::size_t n) noexcept {
 }
 
 // In-place MSD radix sort (American flag sort) of a[0, n): no scratch
-// memory, so releasing timers on a fresh clock touches no new pages (a page
+// memory, so releasing timers on a fresh clock touches no fresh pages (a page
 // fault costs more than sorting a page's worth of keys). Each level splits
 // the keys' range, not fixed bit positions, into 256 digits: deadlines
 // spread over several binary orders of magnitude still split evenly-ish,

@@ -1,5 +1,5 @@
 // An RPC server that calls its clients (docs/rpc.md): the server is told of
-// every new connection (aiomas's client_connected_cb) and calls the client
+// every connection it accepts (aiomas's client_connected_cb) and calls the client
 // back on it at once, before the client has asked for anything.
 
 #include <uvmas/core/task_group.hpp>

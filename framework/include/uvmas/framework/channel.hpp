@@ -52,7 +52,7 @@ struct ChannelOptions {
   /// client that pipelines requests can make the server hold.
   std::size_t max_requests_in_progress = default_max_requests_in_progress;
   /// Above this many bytes queued for sending (the peer does not read), the
-  /// connection takes no new incoming request and senders wait until the
+  /// connection takes no further incoming request and senders wait until the
   /// queue drained to an eighth of it.
   std::size_t max_queued_bytes = default_max_queued_bytes;
   /// The deadline of every request sent on the connection, in seconds of

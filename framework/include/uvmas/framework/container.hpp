@@ -90,7 +90,7 @@ struct ContainerOptions {
   ReconnectPolicy reconnect;
   /// Per connection: incoming requests in progress at once (see ChannelOptions).
   std::size_t max_requests_in_progress = default_max_requests_in_progress;
-  /// Per connection: bytes queued for sending before it takes no new request (see ChannelOptions).
+  /// Per connection: bytes queued for sending before it takes no further request (see ChannelOptions).
   std::size_t max_queued_bytes = default_max_queued_bytes;
 };
 
@@ -151,7 +151,7 @@ class Container {
   /// `Agent "<aid>" does not exist in Container(<addr>)`).
   Task<AgentProxy> connect(std::string_view url);
   /// Same, retrying while the remote container refuses (aiomas's
-  /// `connect(url, timeout=…)`): a new attempt every 0.1 s of the container's
+  /// `connect(url, timeout=…)`): another attempt every 0.1 s of the container's
   /// clock until one is accepted or `timeout` seconds of that clock have
   /// passed (0: one attempt; infinity: until accepted). The ConnectionError
   /// then ends in `(retried for <timeout> s)`.
@@ -204,7 +204,7 @@ class Container {
   class Reconnecting;  // the ProxySource of re-connecting agent proxies
 
   std::size_t register_agent(Agent* agent);
-  /// The debug log line for a new agent (once it is fully constructed, so its class name is known).
+  /// The debug log line for a freshly spawned agent (once it is fully constructed, so its class name is known).
   void note_spawned(Agent& agent) const;
   void unregister_agent(std::size_t index) noexcept;
   // Serves `agents/<id>/...` without a router entry per agent.
