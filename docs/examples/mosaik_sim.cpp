@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -96,29 +97,31 @@ class ThermostatSim final : public sim::Simulator {
   // [snippet:step]
   Task<std::optional<sim::Time>> step(sim::Time, const sim::Inputs& inputs, sim::Time) override {
     for (const auto& [eid, addr] : thermostats_) {
-      if (const sim::SourceValues* temp = sim::find_input(inputs, eid, "temp")) {
-        const double t = temp->begin()->second.as_double();
-        AgentProxy thermostat = co_await container_->connect(addr);
-        setpoints_[eid] = co_await thermostat.call<double>("temperature", t);
-      }
+      // One row per source that sent a temperature; a thermostat has one sensor.
+      const std::span<const sim::Input> temp = inputs.find(eid, "temp");
+      if (temp.empty()) continue;
+      AgentProxy thermostat = co_await container_->connect(addr);
+      setpoints_[eid] = co_await thermostat.call<double>("temperature", temp.front().value.as_double());
     }
     co_return std::nullopt;  // next step: the agents' check timers (or the next input)
   }
   // [end:step]
 
+  // [snippet:get_data]
   sim::OutputData get_data(const sim::OutputRequest& outputs) override {
     sim::OutputData data;
     for (const auto& [eid, attrs] : outputs) {
-      if (auto it = setpoints_.find(eid); it != setpoints_.end()) data.entities[eid]["setpoint"] = it->second;
+      if (auto it = setpoints_.find(eid); it != setpoints_.end()) data.set(eid, "setpoint", it->second);
     }
     return data;
   }
+  // [end:get_data]
 
  private:
   std::unique_ptr<Container> container_;
   std::string planner_;
   std::map<std::string, std::string> thermostats_;  // agent address by eid
-  std::map<std::string, double> setpoints_;
+  std::map<std::string, double, std::less<>> setpoints_;  // std::less<>: found by the request's string_views
   sim::Time check_every_ = 15;
 };
 

@@ -26,7 +26,7 @@ class MosaikLink {
   virtual Task<double> get_progress() = 0;
   virtual Task<RelatedEntities> get_related_entities(std::string full_id) = 0;
   virtual Task<EntityGraph> get_related_entities() = 0;
-  virtual Task<DataByFullId> get_data(OutputRequest request) = 0;
+  virtual Task<DataByFullId> get_data(DataRequest request) = 0;
   virtual Task<> set_data(SetData data) = 0;
 };
 
@@ -39,7 +39,7 @@ class DirectMosaik final : public MosaikLink {
     return mosaik_.get_related_entities(std::move(full_id));
   }
   Task<EntityGraph> get_related_entities() override { return mosaik_.get_related_entities(); }
-  Task<DataByFullId> get_data(OutputRequest request) override { return mosaik_.get_data(std::move(request)); }
+  Task<DataByFullId> get_data(DataRequest request) override { return mosaik_.get_data(std::move(request)); }
   Task<> set_data(SetData data) override { return mosaik_.set_data(std::move(data)); }
 
  private:
@@ -89,7 +89,7 @@ class MosaikForwarder final : public Agent {
   Task<double> get_progress() { return mosaik_.get_progress(); }
   Task<RelatedEntities> get_related(std::string full_id) { return mosaik_.get_related_entities(std::move(full_id)); }
   Task<Value> get_graph() { return graph(this); }
-  Task<DataByFullId> get_data(OutputRequest request) { return mosaik_.get_data(std::move(request)); }
+  Task<DataByFullId> get_data(DataRequest request) { return mosaik_.get_data(std::move(request)); }
   Task<> set_data(SetData data) { return mosaik_.set_data(std::move(data)); }
 
  private:
@@ -119,7 +119,7 @@ class RemoteMosaik final : public MosaikLink {
     Value graph = co_await p.call<Value>("get_graph");
     co_return graph_from(graph);
   }
-  Task<DataByFullId> get_data(OutputRequest request) override {
+  Task<DataByFullId> get_data(DataRequest request) override {
     AgentProxy p = co_await forwarder();
     co_return co_await p.call<DataByFullId>("get_data", request);
   }
@@ -166,7 +166,7 @@ class MosaikAgent final : public Agent {
     const SourceValues* obs = find_attr(inputs, "obs");
     if (obs && !obs->empty()) {
       const std::string source = obs->begin()->first;
-      OutputRequest request;
+      DataRequest request;
       request[source] = {"val"};
       DataByFullId pulled = co_await mosaik.get_data(std::move(request));
       data_["pulled"] = pulled.at(source).at("val");

@@ -121,9 +121,8 @@ Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
     std::vector<Task<>> calls;
     calls.reserve(entities_.size());
     for (std::size_t i = 0; i < entities_.size(); ++i) {
-      auto it = inputs.find(entities_[i].eid);
-      calls.push_back(call_step(entities_[i].proxy, time, it == inputs.end() ? EntityInputs{} : it->second,
-                                max_advance, &results[i]));
+      calls.push_back(call_step(entities_[i].proxy, time, inputs_of(inputs, entities_[i].eid), max_advance,
+                                &results[i]));
     }
     co_await all_of(container_->loop(), std::move(calls));
     for (std::size_t i = 0; i < entities_.size(); ++i) outputs[entities_[i].eid] = std::move(results[i]);
@@ -131,8 +130,7 @@ Task<> EntityAgents::step_all(Time time, const Inputs& inputs, Time max_advance,
   }
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const std::string eid = entities_[i].eid;
-    auto it = inputs.find(eid);
-    const EntityInputs own = it == inputs.end() ? EntityInputs{} : it->second;
+    const EntityInputs own = inputs_of(inputs, eid);
     AgentProxy agent = co_await proxy(i);
     outputs[eid] = co_await agent.call<EntityData>("step", time, own, max_advance);
   }
@@ -174,18 +172,19 @@ Task<> EntityAgents::stop() {
 OutputData pick_outputs(const std::map<std::string, EntityData>& last, const OutputRequest& request,
                         MissingOutput missing) {
   OutputData data;
+  data.reserve(request.size());
   for (const auto& [eid, attrs] : request) {
-    auto found = last.find(eid);
-    if (found == last.end()) throw KeyError("no entity \"" + eid + "\"");
-    EntityData& d = data.entities[eid];
-    for (const auto& attr : attrs) {
-      auto value = found->second.find(attr);
+    auto found = last.find(std::string(eid));
+    if (found == last.end()) throw KeyError("no entity \"" + std::string(eid) + "\"");
+    OutputData::EntityOutput d = data.entity(eid);
+    for (std::string_view attr : attrs) {
+      auto value = found->second.find(std::string(attr));
       if (value != found->second.end()) {
-        d[attr] = value->second;
+        d.set(attr, value->second);
       } else if (missing == MissingOutput::fail) {
-        throw ValueError(eid + " has no output \"" + attr + "\"");
+        throw ValueError(std::string(eid) + " has no output \"" + std::string(attr) + "\"");
       } else if (missing == MissingOutput::null) {
-        d[attr] = Value();
+        d.set(attr, Value());
       }
     }
   }

@@ -118,8 +118,7 @@ class RelaySimulator final : public Simulator {
     for (auto& [eid, emission] : emissions) {
       // Kept until get_data sends it (presence is the event), as an unsent one is.
       if (!emission.empty()) ready_[eid] = std::move(emission);
-      auto it = inputs.find(eid);
-      const bool has_input = it != inputs.end() && find_attr(it->second, "in");
+      const bool has_input = !inputs.find(eid, "in").empty();
       if (has_input && output_time_mode_ && delay_ > 0) output_time_ = time + delay_;
     }
     co_return std::nullopt;
@@ -127,18 +126,16 @@ class RelaySimulator final : public Simulator {
 
   OutputData get_data(const OutputRequest& outputs) override {
     OutputData data;
-    for (std::size_t i = 0; i < entities_.size(); ++i) {
-      const std::string& eid = entities_.eid(i);
-      auto wanted = outputs.find(eid);
-      auto ready = ready_.find(eid);
-      if (wanted == outputs.end() || ready == ready_.end()) continue;
-      EntityData& d = data.entities[eid];
-      for (const auto& attr : wanted->second) {
-        if (auto v = ready->second.find(attr); v != ready->second.end()) d[attr] = v->second;
+    for (const auto& [eid, attrs] : outputs) {
+      auto ready = ready_.find(std::string(eid));
+      if (ready == ready_.end()) continue;
+      OutputData::EntityOutput d = data.entity(eid);
+      for (std::string_view attr : attrs) {
+        if (auto v = ready->second.find(std::string(attr)); v != ready->second.end()) d.set(attr, v->second);
       }
       ready_.erase(ready);  // presence is the event: send it once
     }
-    if (!data.entities.empty()) data.time = output_time_;
+    if (!data.empty()) data.time = output_time_;
     return data;
   }
 

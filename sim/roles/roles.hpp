@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -65,6 +66,14 @@ struct TimeScale {
   double to_seconds(Time t) const noexcept { return static_cast<double>(t) * resolution; }
   Time to_time(double seconds) const noexcept { return sim::to_time(seconds, resolution); }
 };
+
+/// The values one attribute of an entity received, by source full id.
+using SourceValues = std::map<std::string, Value>;
+/// One entity's inputs as its agent receives them in a `step` call: attribute
+/// → source full id → value (sorted, so "the first source" is well defined).
+using EntityInputs = std::map<std::string, SourceValues>;
+/// The inputs of `eid` in that shape (empty: none).
+EntityInputs inputs_of(const Inputs& inputs, std::string_view eid);
 
 /// a + b as Python adds numbers: int + int stays int, anything with a float is a float.
 Value add(const Value& a, const Value& b);

@@ -33,6 +33,12 @@ Value sum(const SourceValues* values) {
   return total;
 }
 
+EntityInputs inputs_of(const Inputs& inputs, std::string_view eid) {
+  EntityInputs out;
+  for (const Input& in : inputs.find(eid)) out[std::string(in.attr)].insert_or_assign(std::string(in.source), in.value);
+  return out;
+}
+
 const SourceValues* find_attr(const EntityInputs& inputs, const std::string& attr) noexcept {
   auto it = inputs.find(attr);
   return it == inputs.end() ? nullptr : &it->second;

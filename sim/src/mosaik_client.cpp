@@ -63,7 +63,7 @@ Task<std::map<std::string, std::map<std::string, Value>>> Mosaik::get_related_en
   co_return out;
 }
 
-Task<std::map<std::string, EntityData>> Mosaik::get_data(OutputRequest request) {
+Task<std::map<std::string, EntityData>> Mosaik::get_data(DataRequest request) {
   Map wanted;
   for (const auto& [full_id, attrs] : request) wanted.emplace_back(full_id, strings(attrs));
   Array args;

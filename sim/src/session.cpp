@@ -169,7 +169,8 @@ Value Session::create(Array& args, const Map& kwargs) {
 
 Value Session::get_data(Array& args) {
   if (args.size() != 1) throw TypeError("get_data() takes one positional argument (the outputs)");
-  return to_value(sim_.get_data(to_output_request(args[0])));
+  const OutputRequest request(std::move(args[0]));
+  return sim_.get_data(request).take(request);
 }
 
 Task<> serve(Channel channel, Simulator& simulator) { return Session::serve(std::move(channel), &simulator); }

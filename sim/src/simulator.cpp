@@ -16,14 +16,6 @@ constexpr const char* reserved_names[] = {"init", "create", "setup_done", "step"
 
 }  // namespace
 
-const SourceValues* find_input(const Inputs& inputs, const std::string& eid, const std::string& attr) noexcept {
-  auto e = inputs.find(eid);
-  if (e == inputs.end()) return nullptr;
-  auto a = e->second.find(attr);
-  if (a == e->second.end() || a->second.empty()) return nullptr;
-  return &a->second;
-}
-
 Simulator::Simulator(Loop& loop, ExternalClock& clock) : loop_(loop), clock_(clock), tasks_(loop, "mosaik model task") {
   // A failed model task fails the step it belongs to instead of vanishing on stderr.
   tasks_.set_error_handler([this](std::exception_ptr e) {

@@ -36,31 +36,6 @@ Params to_params(const Map& kwargs, std::string_view skip) {
   return params;
 }
 
-Inputs to_inputs(Value& v) {
-  Inputs inputs;
-  for (auto& [eid, attrs] : map_arg(v, "step inputs")) {
-    EntityInputs& entity = inputs[text_arg(eid, "an input's eid")];
-    for (auto& [attr, sources] : map_arg(attrs, "an entity's inputs")) {
-      SourceValues& values = entity[text_arg(attr, "an input attribute")];
-      for (auto& [src, value] : map_arg(sources, "an attribute's inputs")) {
-        values.insert_or_assign(text_arg(src, "an input's source id"), std::move(value));
-      }
-    }
-  }
-  return inputs;
-}
-
-OutputRequest to_output_request(const Value& v) {
-  OutputRequest request;
-  for (const auto& [eid, attrs] : map_arg(v, "get_data's outputs")) {
-    if (!attrs.is_array()) throw TypeError("the attributes asked of " + repr(eid) + " must be a list");
-    std::vector<std::string>& names = request[text_arg(eid, "an eid")];
-    names.reserve(attrs.size());
-    for (const auto& a : attrs.as_array()) names.push_back(text_arg(a, "an attribute"));
-  }
-  return request;
-}
-
 Value strings(const std::vector<std::string>& list) {
   Array out;
   out.reserve(list.size());
@@ -103,19 +78,6 @@ Value to_value(const EntityDescription& e) {
   }
   if (e.extra_info) m.emplace_back("extra_info", *e.extra_info);
   return Value(std::move(m));
-}
-
-Value to_value(OutputData data) {
-  Map out;
-  out.reserve(data.entities.size() + 1);
-  for (auto& [eid, attrs] : data.entities) {
-    Map m;
-    m.reserve(attrs.size());
-    for (auto& [attr, value] : attrs) m.emplace_back(attr, std::move(value));
-    out.emplace_back(eid, Value(std::move(m)));
-  }
-  if (data.time) out.emplace_back("time", *data.time);
-  return Value(std::move(out));
 }
 
 std::map<std::string, Value> to_string_map(const Value& v, const char* what) {

@@ -23,19 +23,12 @@ const Map& map_arg(const Value& v, const char* what);
 /// Keyword arguments as Params, leaving out the keyword `skip`.
 Params to_params(const Map& kwargs, std::string_view skip);
 
-/// step's inputs, moved out of `v`.
-Inputs to_inputs(Value& v);
-
-/// get_data's argument: eid → attribute names.
-OutputRequest to_output_request(const Value& v);
-
 /// A list of strings.
 Value strings(const std::vector<std::string>& list);
 
 /// The replies to init, create and get_data.
 Value to_value(const Meta& meta);
 Value to_value(const EntityDescription& e);
-Value to_value(OutputData data);
 
 /// A dict with string keys.
 std::map<std::string, Value> to_string_map(const Value& v, const char* what);

@@ -91,7 +91,7 @@ class ChainSim final : public sim::Simulator {
     sim::OutputData data;
     for (const auto& [eid, attrs] : outputs) {
       for (Forwarder* link : links) {
-        if ("Link_" + link->aid() == eid) data.entities[eid]["received"] = Value(link->received);
+        if ("Link_" + link->aid() == eid) data.set(eid, "received", link->received);
       }
     }
     return data;

@@ -51,7 +51,7 @@ class TestSim final : public sim::Simulator {
   }
   sim::OutputData get_data(const sim::OutputRequest& outputs) override {
     sim::OutputData d;
-    for (const auto& [eid, attrs] : outputs) d.entities[eid]["count"] = Value(count);
+    for (const auto& [eid, attrs] : outputs) d.set(eid, "count", count);
     return d;
   }
   void stop() override { stopped = true; }
@@ -271,12 +271,12 @@ TEST(MosaikStep, TimerDeadlinesWithinRoundingNoiseOfAStepAreThatStep) {
 }
 
 Task<std::optional<Time>> inputs_counted(TestSim* sim, Time time, const Inputs* inputs, Time) {
-  const sim::SourceValues* x = sim::find_input(*inputs, "M_0", "x");
-  sim->count = x ? static_cast<std::int64_t>(x->size()) : -1;
+  const std::span<const sim::Input> x = inputs->find("M_0", "x");
+  sim->count = x.empty() ? -1 : static_cast<std::int64_t>(x.size());
   co_return time + 1;
 }
 
-TEST(MosaikStep, InputsArriveAsNestedMapsBySourceFullId) {
+TEST(MosaikStep, InputsArriveAsRowsOfEidAttributeSourceAndValue) {
   Loop loop;
   ExternalClock clock(loop, 0);
   TestSim sim(loop, clock, SimulatorType::time_based, inputs_counted);
@@ -293,8 +293,16 @@ TEST(MosaikStep, InputsArriveAsNestedMapsBySourceFullId) {
     EXPECT_EQ(r.type, 1);
     EXPECT_EQ(r.content, Value(1));
     EXPECT_EQ(s->count, 2);
-    EXPECT_EQ(s->last_inputs.at("M_0").at("x").at("A.a_0"), Value(1.5));
-    EXPECT_EQ(s->last_inputs.at("M_0").at("x").at("B.b_0"), Value(2));
+    EXPECT_EQ(s->last_inputs.size(), 2u);
+    if (s->last_inputs.size() != 2) co_return;
+    const sim::Input& a = *s->last_inputs.begin();
+    const sim::Input& b = *(s->last_inputs.begin() + 1);
+    EXPECT_EQ(a.eid, "M_0");
+    EXPECT_EQ(a.attr, "x");
+    EXPECT_EQ(a.source, "A.a_0");
+    EXPECT_EQ(a.value, Value(1.5));
+    EXPECT_EQ(b.source, "B.b_0");
+    EXPECT_EQ(b.value, Value(2));
   });
 }
 
@@ -468,20 +476,30 @@ TEST(MosaikLifecycle, InitPassesScenarioParamsAndExtraMethodsAreCallable) {
   });
 }
 
+/// Connects a fake mosaik to `sim` over loopback, runs init, create and
+/// setup_done, hands the link to `ending` (which ends the session its own
+/// way), then runs the loop until idle.
+using Ending = Task<> (*)(test::LoopbackMosaik* link, TestSim* sim);
+void set_up_then(TestSim& sim, Ending ending) {
+  struct Run {
+    static Task<> go(TestSim* sim, Ending ending) {
+      test::LoopbackMosaik link = co_await test::connect_loopback(sim->loop(), sim);
+      co_await setup(link.master.get(), 1.0);
+      co_await ending(&link, sim);
+    }
+  };
+  sim.loop().run(Run::go(&sim, ending));
+  sim.loop().run_until_idle();
+}
+
 TEST(MosaikLifecycle, EofEndsServingAndCallsStop) {
   Loop loop;
   ExternalClock clock(loop, 0);
   TestSim sim(loop, clock, SimulatorType::hybrid, nothing);
-  struct Run {
-    static Task<> go(Loop* loop, TestSim* sim) {
-      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
-      co_await setup(link.master.get(), 1.0);
-      link.master.reset();  // closes the socket
-      for (int i = 0; i < 100 && !sim->stopped; ++i) co_await loop->yield();
-    }
-  };
-  loop.run(Run::go(&loop, &sim));
-  loop.run_until_idle();
+  set_up_then(sim, [](test::LoopbackMosaik* link, TestSim* s) -> Task<> {
+    link->master.reset();  // closes the socket
+    for (int i = 0; i < 100 && !s->stopped; ++i) co_await s->loop().yield();
+  });
   EXPECT_TRUE(sim.stopped);
   EXPECT_FALSE(sim.mosaik().connected());
 }
@@ -490,16 +508,10 @@ TEST(MosaikLifecycle, ShutdownIsAwaitedAfterStopBeforeTheConnectionCloses) {
   Loop loop;
   ExternalClock clock(loop, 0);
   TestSim sim(loop, clock, SimulatorType::hybrid, nothing);
-  struct Run {
-    static Task<> go(Loop* loop, TestSim* sim) {
-      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
-      co_await setup(link.master.get(), 1.0);
-      co_await link.master->stop();  // returns once the simulator has closed the connection
-      EXPECT_TRUE(sim->shut_down);
-    }
-  };
-  loop.run(Run::go(&loop, &sim));
-  loop.run_until_idle();
+  set_up_then(sim, [](test::LoopbackMosaik* link, TestSim* s) -> Task<> {
+    co_await link->master->stop();  // returns once the simulator has closed the connection
+    EXPECT_TRUE(s->shut_down);
+  });
   EXPECT_TRUE(sim.stopped_before_shutdown);
   EXPECT_TRUE(sim.shut_down);
 }

@@ -12,6 +12,7 @@
 #include <uvmas/transports/connect.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <vector>
 #include <cstdio>
@@ -46,24 +47,27 @@ class SumSim final : public sim::Simulator {
     return out;
   }
   Task<std::optional<sim::Time>> step(sim::Time time, const sim::Inputs& inputs, sim::Time) override {
-    for (const auto& [eid, attrs] : inputs) {
-      auto d = attrs.find("delta");
-      if (d == attrs.end()) continue;
-      std::int64_t& value = values_[index(eid)];
-      for (const auto& [src, v] : d->second) value += v.as_int();
+    for (const sim::Input& in : inputs) {
+      if (in.attr == "delta") values_[index(in.eid)] += in.value.as_int();
     }
     co_return time + 1;
   }
   sim::OutputData get_data(const sim::OutputRequest& outputs) override {
     sim::OutputData data;
-    for (const auto& [eid, attrs] : outputs) data.entities[eid]["value"] = Value(values_[index(eid)]);
+    data.reserve(outputs.size());
+    for (const auto& [eid, attrs] : outputs) data.set(eid, "value", values_[index(eid)]);
     return data;
   }
 
  private:
   std::vector<std::string> ids_;
   std::vector<std::int64_t> values_;
-  static std::size_t index(const std::string& eid) { return std::stoul(eid.substr(2)); }
+  // "E_<n>": the number is the entity's place.
+  static std::size_t index(std::string_view eid) {
+    std::size_t i = 0;
+    std::from_chars(eid.data() + 2, eid.data() + eid.size(), i);
+    return i;
+  }
 };
 
 /// mosaik's end: raw frames, no channel (its waiting must not count as loop activity).

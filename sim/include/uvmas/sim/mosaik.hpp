@@ -21,6 +21,7 @@
 #include <uvmas/core/task.hpp>
 #include <uvmas/core/task_group.hpp>
 #include <uvmas/framework/channel.hpp>
+#include <uvmas/sim/step_data.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -33,9 +34,6 @@
 namespace uvmas::sim {
 
 class Session;
-
-/// mosaik's integer time: the number of steps of `time_resolution` seconds.
-using Time = std::int64_t;
 
 /// How mosaik schedules a simulator (the meta's `type`).
 enum class SimulatorType { time_based, event_based, hybrid };
@@ -103,28 +101,10 @@ struct EntityDescription {
   std::optional<Value> extra_info;
 };
 
-/// The values one input attribute received, by source full id ("Ramp.Ramp_0").
-using SourceValues = std::map<std::string, Value>;
-/// The inputs of one entity, by attribute.
-using EntityInputs = std::map<std::string, SourceValues>;
-/// The inputs of a step, by destination eid. Entities without inputs are absent.
-using Inputs = std::map<std::string, EntityInputs>;
-
-/// The values of `attr` for `eid`, or nullptr when none arrived.
-const SourceValues* find_input(const Inputs& inputs, const std::string& eid, const std::string& attr) noexcept;
-
-/// Attributes asked for, by eid (mosaik's get_data) or by full id (our get_data request).
-using OutputRequest = std::map<std::string, std::vector<std::string>>;
-/// Attribute values of one entity.
+/// Attribute values of one entity, by attribute (Mosaik::get_data's reply, Mosaik::set_data).
 using EntityData = std::map<std::string, Value>;
-
-/// What `get_data` returns: values by eid, and for event-based and hybrid
-/// simulators optionally the output time of the non-persistent values
-/// (default: the step time). Omitting an attribute means "no event".
-struct OutputData {
-  std::map<std::string, EntityData> entities;
-  std::optional<Time> time;
-};
+/// Attributes wanted of other simulators' entities, by full id (Mosaik::get_data).
+using DataRequest = std::map<std::string, std::vector<std::string>>;
 
 /// mosaik's entity graph (`get_related_entities()` without an argument).
 struct EntityGraph {
@@ -160,7 +140,7 @@ class Mosaik {
   Task<std::map<std::string, std::map<std::string, Value>>> get_related_entities(std::vector<std::string> full_ids);
   /// Values of other simulators' entities (needs an `async_requests` connection):
   /// `{full_id: [attr, ...]}` → `{full_id: {attr: value}}`.
-  Task<std::map<std::string, EntityData>> get_data(OutputRequest request);
+  Task<std::map<std::string, EntityData>> get_data(DataRequest request);
   /// Sends values to other simulators' entities at their next step (needs an
   /// `async_requests` connection): `{own_full_id: {dest_full_id: {attr: value}}}`.
   Task<> set_data(std::map<std::string, std::map<std::string, EntityData>> data);
@@ -206,10 +186,11 @@ class Simulator {
   /// up to it have run). Return a next step time you want (> time) or
   /// nothing; the reply is the earliest of it and of the pending clock timers
   /// (once every task has settled). Time-based simulators must end up with
-  /// one of the two. `inputs` stays valid until the returned task completes.
+  /// one of the two. `inputs` (flat rows over the decoded request) stays
+  /// valid until the returned task completes.
   virtual Task<std::optional<Time>> step(Time time, const Inputs& inputs, Time max_advance) = 0;
   /// mosaik's `get_data`: the requested attributes (time-based: all of them;
-  /// event-based: only what was produced).
+  /// event-based: only what was produced), set on the returned OutputData.
   virtual OutputData get_data(const OutputRequest& outputs) = 0;
   /// mosaik's `stop`, or the connection ended: clean up (also called after EOF).
   virtual void stop() {}
