@@ -69,6 +69,9 @@ Task<> Session::handle(Session* self, Request request) {
   std::exception_ptr error;
   Value result;
   bool answer = true;
+  // Declared before the reply is sent and destroyed after it: a step's
+  // answer does not wait for its inputs to be freed.
+  Inputs inputs;
   try {
     Value& content = request.content();
     if (!content.is_array() || content.size() != 3 || !content[0].is_string() || !content[1].is_array() ||
@@ -81,7 +84,7 @@ Task<> Session::handle(Session* self, Request request) {
       throw ValueError("\"" + function + "\" before a successful init: call init first");
     }
     if (function == "step") {
-      result = co_await step(self, std::move(args));
+      result = co_await step(self, args, inputs);
     } else if (function == "stop") {
       // mosaik needs no reply (it waits 0.1 s at most, then closes).
       answer = false;

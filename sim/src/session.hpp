@@ -31,7 +31,9 @@ class Session final : public RequestHandler {
 
  private:
   static Task<> handle(Session* self, Request request);
-  static Task<Value> step(Session* self, Array args);
+  /// Steps the simulator; the inputs land in `inputs`, which the caller
+  /// keeps until the reply is sent (the tree is freed after mosaik has it).
+  static Task<Value> step(Session* self, Array& args, Inputs& inputs);
   Value call(const std::string& function, Array& args, const Map& kwargs);
   Value init(Array& args, const Map& kwargs);
   Value create(Array& args, const Map& kwargs);

@@ -15,11 +15,11 @@ namespace uvmas::sim {
 
 using namespace detail;
 
-Task<Value> Session::step(Session* self, Array args) {
+Task<Value> Session::step(Session* self, Array& args, Inputs& inputs) {
   Simulator& sim = self->sim_;
   if (args.size() < 2 || args.size() > 3) throw TypeError("step() takes time, inputs and max_advance");
   const Time time = time_arg(args[0], "the step time");
-  Inputs inputs(std::move(args[1]));
+  inputs = Inputs(std::move(args[1]));
   // API 2 steps carry no max_advance: nothing is promised beyond this step.
   const Time max_advance = args.size() == 3 ? time_arg(args[2], "max_advance") : time;
   if (self->stepping_) throw ValueError("step(" + std::to_string(time) + ") while another step runs");

@@ -7,6 +7,7 @@
 
 #include "uvmas/core/error.hpp"
 
+#include <tuple>
 #include <utility>
 
 namespace uvmas::sim {
@@ -119,7 +120,7 @@ OutputData::EntityOutput& OutputData::EntityOutput::set(std::string_view attr, V
       return *this;
     }
   }
-  attrs.emplace_back(Value(attr), std::move(value));
+  attrs.emplace_back(std::piecewise_construct, std::forward_as_tuple(attr), std::forward_as_tuple(std::move(value)));
   return *this;
 }
 
@@ -129,7 +130,7 @@ OutputData::EntityOutput OutputData::entity(std::string_view eid) {
   // Repeats are merged by take(): no lookup here, only the common case of
   // several attributes of one entity in a row.
   if (last_ != StringIndex::none && entities_[last_].first.as_string() == eid) return EntityOutput(*this, last_);
-  entities_.emplace_back(Value(eid), Value(Map()));
+  entities_.emplace_back(std::piecewise_construct, std::forward_as_tuple(eid), std::forward_as_tuple(Map()));
   last_ = entities_.size() - 1;
   return EntityOutput(*this, last_);
 }
