@@ -69,9 +69,10 @@ Task<> Session::handle(Session* self, Request request) {
   std::exception_ptr error;
   Value result;
   bool answer = true;
-  // Declared before the reply is sent and destroyed after it: a step's
-  // answer does not wait for its inputs to be freed.
+  // Destroyed after the reply is sent: mosaik does not wait for a large
+  // request's tree to be freed.
   Inputs inputs;
+  OutputRequest outputs;
   try {
     Value& content = request.content();
     if (!content.is_array() || content.size() != 3 || !content[0].is_string() || !content[1].is_array() ||
@@ -89,6 +90,8 @@ Task<> Session::handle(Session* self, Request request) {
       // mosaik needs no reply (it waits 0.1 s at most, then closes).
       answer = false;
       self->ended_.set();
+    } else if (function == "get_data") {
+      result = self->get_data(args, outputs);
     } else {
       result = self->call(function, args, content[2].as_map());
     }
@@ -110,7 +113,6 @@ Value Session::call(const std::string& function, Array& args, const Map& kwargs)
     sim_.setup_done();
     return Value();
   }
-  if (function == "get_data") return get_data(args);
   auto method = sim_.extra_methods_.find(function);
   if (method == sim_.extra_methods_.end()) {
     throw AttributeError("simulator has no method \"" + function + "\"");
@@ -170,9 +172,9 @@ Value Session::create(Array& args, const Map& kwargs) {
   return Value(std::move(out));
 }
 
-Value Session::get_data(Array& args) {
+Value Session::get_data(Array& args, OutputRequest& request) {
   if (args.size() != 1) throw TypeError("get_data() takes one positional argument (the outputs)");
-  const OutputRequest request(std::move(args[0]));
+  request = OutputRequest(std::move(args[0]));
   return sim_.get_data(request).take(request);
 }
 

@@ -37,7 +37,9 @@ class Session final : public RequestHandler {
   Value call(const std::string& function, Array& args, const Map& kwargs);
   Value init(Array& args, const Map& kwargs);
   Value create(Array& args, const Map& kwargs);
-  Value get_data(Array& args);
+  /// Answers get_data; the request lands in `request`, which the caller
+  /// keeps until the reply is sent.
+  Value get_data(Array& args, OutputRequest& request);
 
   Channel channel_;
   Simulator& sim_;
