@@ -5,6 +5,7 @@
 #include <uvmas/core/error.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace uvmas {
@@ -28,6 +29,7 @@ void ExternalClock::check_after(double t) const {
 void ExternalClock::advance(double t) {
   check_after(t);
   time_ = t;
+  if (!observers_.empty()) moved();
 }
 
 std::size_t ExternalClock::release_due() { return queue().release_due(time_); }
@@ -73,6 +75,16 @@ Task<StepPeer::Status> ExternalClock::status() {
 // The stepping calls themselves travel on control connections, not counted.
 Task<std::optional<double>> ExternalClock::step_to(double t) {
   check_after(t);
+  if (observers_.empty()) co_return co_await step(t);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<double> next = co_await step(t);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::vector<TimeObserver*> observers = observers_;
+  for (TimeObserver* o : observers) o->step_finished(t, seconds);
+  co_return next;
+}
+
+Task<std::optional<double>> ExternalClock::step(double t) {
   if (peers_.empty()) {
     // One process: the loop's own idle check sees every frame.
     if (t > time_) set_time(t);
@@ -98,7 +110,19 @@ std::size_t ExternalClock::set_time(double t) {
     throw ValueError("Time must be > " + detail::format_number(time_) + " but is " + detail::format_number(t));
   }
   time_ = t;
+  if (!observers_.empty()) moved();
   return queue().release_due(t);
+}
+
+void ExternalClock::moved() {
+  const std::vector<TimeObserver*> observers = observers_;
+  for (TimeObserver* o : observers) o->time_moved(time_);
+}
+
+void ExternalClock::add_time_observer(TimeObserver& observer) { observers_.push_back(&observer); }
+
+void ExternalClock::remove_time_observer(TimeObserver& observer) noexcept {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), &observer), observers_.end());
 }
 
 }  // namespace uvmas

@@ -8,9 +8,11 @@
 #include "uvmas/codecs/frame.hpp"
 #include "uvmas/core/error.hpp"
 #include "uvmas/core/log.hpp"
+#include "uvmas/framework/observe.hpp"
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <sstream>
 
@@ -37,6 +39,7 @@ ChannelCore::ChannelCore(StreamPtr stream, Codec codec, const ChannelOptions& li
       peer_(stream_->peer_name()),
       tally_(limits.control ? FrameTally() : FrameTally(loop_)) {
   stream_->set_high_water(max_queued_);
+  if (limits.observer) observed_ = limits.observer->watch(*stream_);
 }
 
 ChannelCore::~ChannelCore() {
@@ -94,8 +97,9 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
   triple.emplace_back(type);
   triple.emplace_back(id);
   triple.emplace_back(std::move(content));
+  Value message(std::move(triple));
   try {
-    codec_.encode(Value(std::move(triple)), out);
+    codec_.encode(message, out);
   } catch (...) {
     out.resize(start);
     throw;
@@ -107,6 +111,10 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
                              " bytes exceeds the protocol's frame limit of 4294967295 bytes");
   }
   write_frame_header(out.data() + start, static_cast<std::uint32_t>(length));
+  if (observed_) {
+    observed_->frame_out(type, id, message.as_array()[2],
+                         std::string_view(out).substr(start + frame_header_size, length));
+  }
   tally_.sent();
   stream_->flush();
 }
@@ -215,6 +223,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
     protocol_error(os.str());
     return;
   }
+  if (observed_) observed_->frame_in(static_cast<int>(type.as_int()), triple[1], triple[2], payload);
   if (type.as_int() == 0) {
     if (can_take_request()) {
       dispatch(std::move(triple[1]), std::move(triple[2]));
@@ -258,11 +267,15 @@ void ChannelCore::handle_payload(std::string_view payload) {
     slot->error = std::make_exception_ptr(RemoteException(peer_, std::move(text)));
   }
   slot->done = true;
+  std::optional<ObservedChannel::CauseScope> cause;  // the caller goes on with its request's cause
+  if (observed_) cause.emplace(observed_->state(), observed_->resuming(n));
   slot->waiter.resume();
 }
 
 void ChannelCore::dispatch(Value id, Value content) {
   ++in_progress_;
+  std::optional<ObservedChannel::CauseScope> cause;  // what the handler sends, this request caused
+  if (observed_) cause.emplace(observed_->state(), observed_->handling(id));
   Request request(shared_from_this(), std::move(id), std::move(content));
   if (handler_) {
     handler_->on_request(std::move(request));
@@ -308,6 +321,7 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   tally_.close();  // frames in flight on this end are lost with it
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
   if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + peer_ + " closed: " + reason_);
+  if (observed_) observed_->closed(reason_);
   if (graceful) {
     stream_->close_gracefully();
   } else {

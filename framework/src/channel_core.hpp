@@ -5,6 +5,7 @@
 #include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/wait_list.hpp"
 #include "uvmas/framework/channel.hpp"
+#include "observe/observed_channel.hpp"
 
 #include <deque>
 
@@ -152,6 +153,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   WaitList recv_waiters_;
   WaitList drain_waiters_;
   RequestHandler* handler_ = nullptr;
+  std::unique_ptr<ObservedChannel> observed_;  // null unless ChannelOptions::observer
   std::vector<std::function<void(std::string_view)>> close_callbacks_;
   std::string reason_;
   bool closed_ = false;

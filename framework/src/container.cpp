@@ -152,6 +152,11 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   channel_options_.call_timeout = options.call_timeout;
   reconnect_ = options.reconnect;
   channel_options_.clock = clock_;
+  const ObserveOptions& observe = options.observe;
+  if (observe.metrics || !observe.trace_dir.empty() || !observe.record_file.empty()) {
+    observer_ = std::make_unique<Observer>(loop, *clock_, observe);
+    channel_options_.observer = observer_.get();
+  }
 
   root_.expose(
       "validate_aid",
@@ -166,12 +171,18 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   server_ = rpc::start_server(loop, address, root_, channel_options_);
   address_ = public_address(server_->address());
   base_url_ = address_.url() + "/";
+  if (observer_ && observer_->name().empty()) observer_->set_name(base_url_);
   loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin(), channel_options_);
   loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
   loopback_open_ = true;
 }
 
 Container::~Container() { close_all(); }
+
+void Container::accept(StreamPtr stream) {
+  if (!server_) throw ConnectionError("the container is shut down");
+  server_->accept(std::move(stream));
+}
 
 void Container::close_all() noexcept {
   shut_down_ = true;
@@ -191,6 +202,7 @@ std::size_t Container::incoming_connections() const noexcept { return server_ ? 
 
 void Container::note_spawned(Agent& agent) const {
   agent.seal_methods();
+  if (observer_) observer_->agent_spawned(agent.aid(), agent.type_name());
   if (!log_enabled(LogLevel::debug)) return;
   std::ostringstream line;
   line << "agent " << agent << " spawned";

@@ -75,6 +75,7 @@ Server::~Server() {
 const Address& Server::address() const noexcept { return impl_->listener->address(); }
 void Server::close() noexcept { impl_->listener->close(); }
 std::size_t Server::connections() const noexcept { return impl_->open.size(); }
+void Server::accept(StreamPtr stream) { impl_->accept(std::move(stream)); }
 
 Task<> Server::shutdown() {
   close();

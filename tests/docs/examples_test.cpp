@@ -255,3 +255,13 @@ TEST(Examples, CustomCodecCarriesTheCallsAndMetersThem) {
 }
 
 }  // namespace
+
+TEST(Examples, ObserveExampleCountsTheCallsTheSensorServed) {
+  auto r = uvmas::test::run_process(uvmas::test::bin_dir() + "/example-observe");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "channel 0: 230 V\n"
+            "channel 1: 231 V\n"
+            "channel 2: ValueError\n"
+            "served 3 results and 1 exception, 4 frames in, 1 connection open\n");
+}

@@ -24,5 +24,9 @@ void add_call_command(CLI::App& app, Action& action);
 void add_container_command(CLI::App& app, Action& action);
 /// Adds `uvmas subproc ADDR`: a container whose agent 0 is a sub-process Manager.
 void add_subproc_command(CLI::App& app, Action& action);
+/// Adds `uvmas trace DIR [--chrome FILE]` (merge traces written with --trace).
+void add_trace_command(CLI::App& app, Action& action);
+/// Adds `uvmas replay FILE` (replay a recording written with --record).
+void add_replay_command(CLI::App& app, Action& action);
 
 }  // namespace uvmas::cli

@@ -3,6 +3,8 @@
 // or SIGTERM.
 
 #include "commands.hpp"
+#include "observe_flags.hpp"
+#include "test_service.hpp"
 #include "tls_flags.hpp"
 
 #include <uvmas/core/stop_signals.hpp>
@@ -16,19 +18,6 @@ namespace uvmas::cli {
 
 namespace {
 
-/// The interop test agent (docs/cli.md).
-class TestAgent : public Agent {
- public:
-  explicit TestAgent(Container& c) : Agent(c) {
-    expose("service", &TestAgent::service, {"value"});
-    expose("call_me_back", &TestAgent::call_me_back, {"peer", "value"});
-  }
-  Value service(Value value) { return value; }
-  /// Calls `service(value)` back on the peer's agent, over the connection its reference came in on.
-  Task<Value> call_me_back(rpc::Proxy peer, Value value) { co_return co_await peer.call("service", value); }
-};
-
-
 Task<> run_until_stopped(Container* container, Event* stop) {
   co_await stop->wait();
   co_await container->shutdown();
@@ -40,6 +29,7 @@ struct ContainerSpec {
   std::string clock = "wall";
   int agents = 1;
   TlsFlags tls;
+  ObserveFlags observe;
 };
 
 int run_container(const ContainerSpec& spec) {
@@ -47,12 +37,15 @@ int run_container(const ContainerSpec& spec) {
   ContainerOptions options;
   options.codec = format_from_string(spec.codec);
   if (spec.clock == "external") options.clock = OwnClock::external;
+  options.observe = spec.observe.options("container --codec " + spec.codec + " --agents " + std::to_string(spec.agents));
   std::unique_ptr<Container> container;
+  std::unique_ptr<MetricsEndpoint> metrics;
   try {
     ChannelOptions tls_options;
     spec.tls.apply(tls_options);  // one certificate for both roles, like aiomas's SSLCerts
     options.transport = tls_options.transport;
     container = Container::create(loop, spec.address, options);
+    metrics = spec.observe.serve(loop, container->observer());
   } catch (const std::exception& e) {
     std::cerr << "uvmas container: " << e.what() << std::endl;
     return 2;
@@ -61,7 +54,9 @@ int run_container(const ContainerSpec& spec) {
   Event stop(loop);
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << container->base_url() << std::endl;
+  ObserveFlags::announce(metrics.get());
   loop.run(run_until_stopped(container.get(), &stop));
+  metrics.reset();
   container.reset();
   return 0;
 }
@@ -77,6 +72,7 @@ void add_container_command(CLI::App& app, Action& action) {
   cmd->add_option("--clock", spec->clock, "wall or external")->check(CLI::IsMember({"wall", "external"}));
   cmd->add_option("--agents", spec->agents, "Number of TestAgent agents (ids 0..N-1)")->check(CLI::NonNegativeNumber);
   spec->tls.add_to(cmd);
+  spec->observe.add_to(cmd, true);
   cmd->callback([&action, spec] { action = [spec] { return run_container(*spec); }; });
 }
 

@@ -36,12 +36,16 @@ std::string bar(double value, double scale, int width) {
   return s;
 }
 
-Task<int> simulate(Container* home) {
+Task<int> simulate(Container* home, std::string trace_dir) {
   auto t0 = std::chrono::steady_clock::now();
   auto& aggregator = home->spawn<Aggregator>(households, capacity_kw);
   std::cout << "uvmas demo: " << households << " households (child process) and an aggregator (this process),\n"
             << "feeder capacity " << capacity_kw << " kW, one simulated day in 15-minute steps\n\n";
   std::vector<std::string> argv = {self_executable(), "subproc", "tcp://127.0.0.1:0", "--clock", "external"};
+  if (!trace_dir.empty()) {  // the households' container traces into the same directory
+    argv.push_back("--trace");
+    argv.push_back(trace_dir);
+  }
   auto child = co_await subproc::ChildContainer::start(*home, argv);
   std::vector<AgentProxy> homes;
   for (int i = 0; i < households; ++i) {
@@ -82,19 +86,24 @@ Task<int> simulate(Container* home) {
   co_return status == 0 ? 0 : 1;
 }
 
-int run_demo() {
+int run_demo(const std::string& trace_dir) {
   Loop loop;
   ContainerOptions options;
   options.clock = OwnClock::external;
+  options.observe.trace_dir = trace_dir;
   auto home = Container::create(loop, "tcp://127.0.0.1:0", options);
-  return loop.run(simulate(home.get()));
+  return loop.run(simulate(home.get(), trace_dir));
 }
 
 }  // namespace
 
 void add_demo_command(CLI::App& app, Action& action) {
-  app.add_subcommand("demo", "Run the main demonstration: a day of households and an aggregator in two processes")
-      ->callback([&action] { action = run_demo; });
+  auto* cmd =
+      app.add_subcommand("demo", "Run the main demonstration: a day of households and an aggregator in two processes");
+  auto trace_dir = std::make_shared<std::string>();
+  cmd->add_option("--trace", *trace_dir, "Write traces of both processes into DIR; merge with `uvmas trace DIR`")
+      ->option_text("DIR");
+  cmd->callback([&action, trace_dir] { action = [trace_dir] { return run_demo(*trace_dir); }; });
 }
 
 }  // namespace uvmas::cli

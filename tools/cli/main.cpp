@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   uvmas::cli::add_call_command(app, action);
   uvmas::cli::add_container_command(app, action);
   uvmas::cli::add_subproc_command(app, action);
+  uvmas::cli::add_trace_command(app, action);
+  uvmas::cli::add_replay_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

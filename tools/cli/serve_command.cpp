@@ -2,68 +2,26 @@
 // on every accepted connection until `shutdown` is called or SIGTERM arrives.
 
 #include "commands.hpp"
+#include "observe_flags.hpp"
+#include "test_service.hpp"
 #include "tls_flags.hpp"
 
-#include <uvmas/codecs/arithmetic.hpp>
 #include <uvmas/clocks/wall_clock.hpp>
 #include <uvmas/core/stop_signals.hpp>
 #include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/rpc.hpp>
 
 #include <iostream>
-#include <optional>
 
 namespace uvmas::cli {
 
 namespace {
 
-Task<Value> sleep_then(Clock* clock, double seconds, Value result) {
-  if (seconds > 0) co_await clock->sleep(seconds);
-  co_return result;
-}
-
-Task<Value> call_back_mul(rpc::Proxy peer, Value x) { co_return co_await peer.call("cb_mul", x, 10); }
-
-/// The interop test service (the functions docs/cli.md lists).
-class TestService {
- public:
-  rpc::Router router{"uvmas.serve.TestService"};
-  rpc::Router sub{"uvmas.serve.SubService"};
-
-  TestService(Clock& clock, Event& stop) : clock_(clock), stop_(stop) {
-    router.expose("add", &python_add, {"a", "b"});
-    router.expose("echo", [](Value v) { return v; }, {"value"});
-    router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
-    Clock* c = &clock_;
-    router.expose(
-        "sleep",
-        [c](double seconds, std::optional<Value> result) {
-          return sleep_then(c, seconds, result ? std::move(*result) : Value());
-        },
-        {"seconds", "result"});
-    router.expose("big_list", [](std::int64_t n) {
-      Array out;
-      out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
-      for (std::int64_t i = 0; i < n; ++i) out.emplace_back(i);
-      return Value(std::move(out));
-    }, {"n"});
-    router.expose("get_sub", [this] { return sub.ref(); });
-    router.expose("call_back", &call_back_mul, {"proxy", "x"});
-    Event* s = &stop_;
-    router.expose("shutdown", [s] {
-      // Stop after the reply is written, from the loop.
-      s->set();
-      return std::string("bye");
-    });
-    // Known to the router but not callable: a call answers "is not exposed".
-    router.add_hidden("not_exposed");
-    router.add_sub("sub", sub);
-    sub.expose("mul", &python_multiply, {"a", "b"});
-  }
-
- private:
-  Clock& clock_;
-  Event& stop_;
+struct ServeSpec {
+  std::string address;
+  std::string codec = "json";
+  TlsFlags tls;
+  ObserveFlags observe;
 };
 
 Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
@@ -73,23 +31,32 @@ Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
   co_await clock->sleep(0.05);
 }
 
-int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
+int run_serve(const ServeSpec& spec) {
   Loop loop;
   WallClock clock(loop);
   Event stop(loop);
   TestService service(clock, stop);
   ChannelOptions options;
-  options.codec = format_from_string(codec);
+  options.codec = format_from_string(spec.codec);
+  std::unique_ptr<Observer> observer;  // outlives the server's connections
+  std::unique_ptr<MetricsEndpoint> metrics;
   std::unique_ptr<Server> server;
   try {
-    tls.apply(options);
-    server = rpc::start_server(loop, address, service.router, options);
+    spec.tls.apply(options);
+    if (spec.observe.any()) {
+      observer = std::make_unique<Observer>(loop, clock, spec.observe.options("serve --codec " + spec.codec));
+      options.observer = observer.get();
+    }
+    server = rpc::start_server(loop, spec.address, service.router, options);
+    if (observer) observer->set_name(server->address().url());
+    metrics = spec.observe.serve(loop, observer.get());
   } catch (const std::exception& e) {
     std::cerr << "uvmas serve: " << e.what() << std::endl;
     return 2;
   }
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
+  ObserveFlags::announce(metrics.get());
   loop.run(serve_until_stopped(&clock, server.get(), &stop));
   server.reset();
   return 0;
@@ -99,16 +66,13 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
 
 void add_serve_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("serve", "Serve the interop test service (its functions: see docs/cli.md)");
-  auto address = std::make_shared<std::string>();
-  auto codec = std::make_shared<std::string>("json");
-  cmd->add_option("ADDR", *address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
-  cmd->add_option("--codec", *codec, "json, msgpack or msgpack_blosc")
+  auto spec = std::make_shared<ServeSpec>();
+  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
+  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
       ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
-  auto tls = std::make_shared<TlsFlags>();
-  tls->add_to(cmd);
-  cmd->callback([&action, address, codec, tls] {
-    action = [address, codec, tls] { return run_serve(*address, *codec, *tls); };
-  });
+  spec->tls.add_to(cmd);
+  spec->observe.add_to(cmd, true);
+  cmd->callback([&action, spec] { action = [spec] { return run_serve(*spec); }; });
 }
 
 }  // namespace uvmas::cli

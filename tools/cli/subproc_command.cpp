@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "demo_agents.hpp"
+#include "observe_flags.hpp"
 #include "tls_flags.hpp"
 
 #include <uvmas/framework/subproc.hpp>
@@ -29,6 +30,7 @@ struct SubprocSpec {
   std::string codec = "json";
   std::string clock = "wall";
   TlsFlags tls;
+  ObserveFlags observe;
 };
 
 int run_subproc(const SubprocSpec& spec) {
@@ -43,6 +45,7 @@ int run_subproc(const SubprocSpec& spec) {
   ChannelOptions tls_options;
   spec.tls.apply(tls_options);
   options.transport = tls_options.transport;
+  options.observe = spec.observe.options("subproc --codec " + spec.codec);
   return subproc::run_child(spec.address, std::move(options), types);
 }
 
@@ -57,6 +60,7 @@ void add_subproc_command(CLI::App& app, Action& action) {
   cmd->add_option("--clock", spec->clock, "wall, or external (time set by the parent through Manager.set_time)")
       ->check(CLI::IsMember({"wall", "external"}));
   spec->tls.add_to(cmd);
+  spec->observe.add_to(cmd, false);
   cmd->callback([&action, spec] { action = [spec] { return run_subproc(*spec); }; });
 }
 

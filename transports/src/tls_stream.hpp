@@ -52,6 +52,7 @@ class TlsStream final : public Stream, private StreamHandler {
   bool closed() const noexcept override { return state_ == State::closed; }
   bool peer_gone() noexcept override { return state_ == State::closed || !inner_ || inner_->peer_gone(); }
   std::string peer_name() const override { return peer_; }
+  std::string local_name() const override { return inner_ ? inner_->local_name() : std::string(); }
   Loop& loop() const noexcept override { return loop_; }
 
  private:

@@ -5,6 +5,7 @@
 #include "uvmas/core/sigpipe_guard.hpp"
 #include "uvmas/core/detail/uv_handle.hpp"
 #include "uvmas/transports/stream.hpp"
+#include "sockaddr.hpp"
 
 #include <sys/socket.h>
 #include <uv.h>
@@ -13,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 
 namespace uvmas::detail {
 
@@ -117,6 +119,16 @@ class UvStream final : public Stream {
     return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // reset, timed out, ...
   }
   std::string peer_name() const override { return peer_; }
+  std::string local_name() const override {
+    if constexpr (std::is_same_v<H, uv_tcp_t>) {
+      sockaddr_storage self{};
+      int len = sizeof self;
+      if (handle_ && uv_tcp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&self), &len) == 0) {
+        return python_peer_name(reinterpret_cast<sockaddr*>(&self));
+      }
+    }
+    return {};
+  }
   Loop& loop() const noexcept override { return loop_; }
 
  private:

@@ -40,6 +40,19 @@ class StepPeer {
   ~StepPeer() = default;
 };
 
+/// Told when an ExternalClock's time moves and when a step ends (metrics,
+/// traces and recordings of a container on that clock).
+class TimeObserver {
+ public:
+  /// The clock now shows `time` (set_time, step_to or advance).
+  virtual void time_moved(double time) = 0;
+  /// step_to(`time`) completed after `wall_seconds`.
+  virtual void step_finished(double time, double wall_seconds) = 0;
+
+ protected:
+  ~TimeObserver() = default;
+};
+
 /// A clock whose time only moves when `set_time` is called. Nothing here
 /// touches the wall clock or libuv timers, and pending timers do not keep the
 /// loop alive: the master drives time.
@@ -80,6 +93,10 @@ class ExternalClock final : public Clock {
   /// itself).
   Task<std::optional<double>> step_to(double t);
 
+  /// Adds an observer of this clock's time (not owned; remove it before it dies).
+  void add_time_observer(TimeObserver& observer);
+  void remove_time_observer(TimeObserver& observer) noexcept;
+
   /// Containers in other processes whose clock follows this one; they must
   /// stay alive while registered (remove_step_peer before destroying them).
   void add_step_peer(StepPeer& peer);
@@ -96,7 +113,11 @@ class ExternalClock final : public Clock {
   bool requires_positive_delay() const noexcept override { return true; }
   void check_after(double t) const;
 
+  void moved();
+  Task<std::optional<double>> step(double t);
+
   std::vector<StepPeer*> peers_;
+  std::vector<TimeObserver*> observers_;
   double time_;
   DateTime utc_start_;
 };

@@ -22,6 +22,8 @@
 
 namespace uvmas {
 
+class Observer;
+
 /// The default receive limit for one frame's payload (aiomas has none).
 inline constexpr std::size_t default_max_frame_size = std::size_t{64} << 20;
 /// The default number of incoming requests one connection may have in progress.
@@ -69,6 +71,9 @@ struct ChannelOptions {
   /// loop's idle check (Loop::quiet), so a step can wait for idle while the
   /// master's request is being served.
   bool control = false;
+  /// Metrics, trace and recording of every frame (see <uvmas/framework/observe.hpp>);
+  /// not owned, must outlive the connections. nullptr: nothing is observed.
+  Observer* observer = nullptr;
 };
 
 namespace detail {
@@ -230,6 +235,9 @@ class Server {
   Task<> shutdown();
   /// Number of open connections.
   std::size_t connections() const noexcept;
+  /// Serves `stream` as if the listener had accepted it (an in-memory or
+  /// replayed connection; see <uvmas/framework/replay.hpp>).
+  void accept(StreamPtr stream);
 
  private:
   struct Impl;

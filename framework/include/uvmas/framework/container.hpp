@@ -17,6 +17,7 @@
 #include <uvmas/core/task_group.hpp>
 #include <uvmas/framework/agent.hpp>
 #include <uvmas/framework/channel.hpp>
+#include <uvmas/framework/observe.hpp>
 #include <uvmas/framework/rpc.hpp>
 #include <uvmas/transports/address.hpp>
 
@@ -92,6 +93,10 @@ struct ContainerOptions {
   std::size_t max_requests_in_progress = default_max_requests_in_progress;
   /// Per connection: bytes queued for sending before it takes no further request (see ChannelOptions).
   std::size_t max_queued_bytes = default_max_queued_bytes;
+  /// Metrics, a trace and a recording of the container's connections, agents
+  /// and clock steps (all off by default; see <uvmas/framework/observe.hpp>).
+  /// Traces and metrics name the container by its base URL unless `observe.name` is set.
+  ObserveOptions observe;
 };
 
 /// An agent URL taken apart: `tcp://host:port/id`, `ipc://[path]/id`, `local://queue/id`.
@@ -180,6 +185,12 @@ class Container {
   TaskGroup& tasks() noexcept { return tasks_; }
   /// The RPC root (validate_aid, agents/...).
   rpc::Router& router() noexcept { return root_; }
+  /// Serves `stream` as an incoming connection, as if the container's
+  /// listener had accepted it (an in-memory or replayed connection).
+  void accept(StreamPtr stream);
+  /// What observes the container (metrics, trace, recording), or nullptr when
+  /// ContainerOptions::observe asked for nothing.
+  Observer* observer() const noexcept { return observer_.get(); }
   /// The channel options of the server and of outgoing connections (without the proxy type).
   const ChannelOptions& channel_options() const noexcept { return channel_options_; }
   /// Number of open connections: accepted ones and outgoing ones.
@@ -224,6 +235,7 @@ class Container {
   std::unique_ptr<Clock> owned_clock_;
   Clock* clock_;
   ExternalClock* external_clock_ = nullptr;
+  std::unique_ptr<Observer> observer_;  // before everything it observes: destroyed after it
   ChannelOptions channel_options_;
   rpc::Router root_{"aiomas.agent.Container"};
   rpc::Router agents_router_{"aiomas.rpc.ServiceDict"};

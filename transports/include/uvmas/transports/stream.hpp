@@ -72,6 +72,10 @@ class Stream {
 
   /// The peer's name in aiomas's form (see Address::origin()).
   virtual std::string peer_name() const = 0;
+  /// This end's name in the same form as peer_name() (empty where the
+  /// transport has none, e.g. a Unix socket client). Traces pair the two
+  /// ends of a TCP connection by it.
+  virtual std::string local_name() const { return {}; }
   /// The loop this stream runs on.
   virtual Loop& loop() const noexcept = 0;
 
