@@ -89,17 +89,18 @@ void ChannelCore::write_message(int type, const Value& id, Value content) {
   std::string& out = stream_->out();
   const std::size_t start = out.size();
   out.append(frame_header_size, '\0');
-  Array triple;
-  triple.reserve(3);
-  triple.emplace_back(type);
-  triple.emplace_back(id);
-  triple.emplace_back(std::move(content));
+  Array& triple = triple_.as_array();
+  triple[0] = Value(type);
+  triple[1] = id;
+  triple[2] = std::move(content);
   try {
-    codec_.encode(Value(std::move(triple)), out);
+    codec_.encode(triple_, out);
   } catch (...) {
+    triple[2] = Value();
     out.resize(start);
     throw;
   }
+  triple[2] = Value();
   const std::size_t length = out.size() - start - frame_header_size;
   if (length > std::numeric_limits<std::uint32_t>::max()) {
     out.resize(start);
@@ -126,6 +127,17 @@ std::string seconds_text(double seconds) {
 }
 
 Clock& ChannelCore::clock() const { return clock_ ? *clock_ : loop_.service<LoopWallClock>().clock; }
+
+void ChannelCore::answer(Request& request, bool ok, Value content) {
+  if (request.answered_) throw std::logic_error("this request was already answered");
+  request.answered_ = true;
+  if (ok) {
+    send_reply(request.id_, std::move(content));
+  } else {
+    send_failure(request.id_, std::move(content));
+  }
+  request.finished();
+}
 
 bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= max_queued_; }
 
@@ -217,7 +229,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
   }
   if (type.as_int() == 0) {
     if (can_take_request()) {
-      dispatch(std::move(triple[1]), std::move(triple[2]));
+      dispatch(triple[1], triple[2]);
     } else {
       stalled_ = true;
       parked_id_ = std::move(triple[1]);
@@ -261,7 +273,11 @@ void ChannelCore::handle_payload(std::string_view payload) {
   slot->waiter.resume();
 }
 
-void ChannelCore::dispatch(Value id, Value content) {
+void ChannelCore::dispatch(Value& id, Value& content) {
+  if (inline_handler_) {
+    inline_handler_->on_inline_request(*this, id, content);
+    return;
+  }
   ++in_progress_;
   Request request(shared_from_this(), std::move(id), std::move(content));
   if (handler_) {
@@ -276,7 +292,9 @@ void ChannelCore::unstall() {
   if (closed_ || !stalled_ || !can_take_request()) return;  // the next finished request or drain retries
   auto self = shared_from_this();
   stalled_ = false;
-  dispatch(std::move(parked_id_), std::move(parked_content_));
+  Value id = std::move(parked_id_);
+  Value content = std::move(parked_content_);
+  dispatch(id, content);
   parked_id_ = Value();
   parked_content_ = Value();
   consume_buffered();

@@ -24,6 +24,21 @@ struct ReplySlot {
   ResumeSoon soon;  // used when the connection is lost (resumption from the loop)
 };
 
+class ChannelCore;
+
+/// Takes requests before they become Request objects (the rpc layer): one it
+/// can answer at once costs no Request, no task and no reference count.
+class InlineRequestHandler {
+ public:
+  /// Handles request `id` with `content`: answers it now through
+  /// ChannelCore::send_reply / send_failure, or keeps it for later as
+  /// ChannelCore::make_request(std::move(id), std::move(content)).
+  virtual void on_inline_request(ChannelCore& core, Value& id, Value& content) = 0;
+
+ protected:
+  ~InlineRequestHandler() = default;
+};
+
 class ChannelCore final : public StreamHandler, public ListNode, public std::enable_shared_from_this<ChannelCore> {
  public:
   /// `limits.control`: the channel's frames do not count toward the loop's idle check (FrameTally).
@@ -48,6 +63,9 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
   void send_failure(const Value& id, Value content);
+  /// Answers `request` now (RESULT if `ok`, else EXCEPTION) without waiting
+  /// for the write buffer to drain: for a caller that checked congested().
+  void answer(Request& request, bool ok, Value content);
   /// True when the write buffer is at or above max_queued_bytes.
   bool congested() const noexcept;
   /// An incoming request was answered or dropped (Request::finished).
@@ -58,6 +76,14 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   // -- receiving ------------------------------------------------------------
   Task<Request> recv();
   void set_handler(RequestHandler* h) noexcept { handler_ = h; }
+  /// Routes requests to `h` ahead of the RequestHandler (nullptr: no longer).
+  void set_inline_handler(InlineRequestHandler* h) noexcept { inline_handler_ = h; }
+  /// The Request of an incoming request an InlineRequestHandler keeps for
+  /// later; it counts toward max_requests_in_progress until answered.
+  Request make_request(Value id, Value content) {
+    ++in_progress_;
+    return Request(shared_from_this(), std::move(id), std::move(content));
+  }
 
   // -- state ----------------------------------------------------------------
   void abort(std::string_view reason) noexcept;
@@ -102,7 +128,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// in progress and the write buffer below max_queued_bytes.
   bool can_take_request() const noexcept;
   /// Hands a request to the handler or the recv() queue.
-  void dispatch(Value id, Value content);
+  void dispatch(Value& id, Value& content);
   /// Takes the parked request once there is room, then the bytes behind it.
   void unstall();
   void protocol_error(std::string reason);
@@ -152,6 +178,10 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   WaitList recv_waiters_;
   WaitList drain_waiters_;
   RequestHandler* handler_ = nullptr;
+  InlineRequestHandler* inline_handler_ = nullptr;
+  // [type, id, content] of the message being encoded, kept so that a reply
+  // costs no array allocation; only the content slot changes hands.
+  Value triple_ = Value::array({0, 0, nullptr});
   std::vector<std::function<void(std::string_view)>> close_callbacks_;
   std::string reason_;
   bool closed_ = false;
