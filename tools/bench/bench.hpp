@@ -67,6 +67,9 @@ double median(std::vector<double> v);
 struct Medians {
   double base;
   double ours;
+  /// The median of each round's ours / base: a round's two runs share the
+  /// machine's load of the moment, so their ratio is steadier than either.
+  double ratio;
 };
 Medians alternate(int rounds, const std::function<double()>& base, const std::function<double()>& ours);
 
