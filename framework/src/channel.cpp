@@ -67,7 +67,7 @@ void ChannelCore::abandon(std::uint64_t id) noexcept {
   }
 }
 
-void ChannelCore::send_reply(const Value& id, Value result) {
+void ChannelCore::send_reply(const Value& id, Value&& result) {
   if (closed_) return;
   try {
     write_message(1, id, std::move(result));
@@ -76,7 +76,7 @@ void ChannelCore::send_reply(const Value& id, Value result) {
   }
 }
 
-void ChannelCore::send_failure(const Value& id, Value content) {
+void ChannelCore::send_failure(const Value& id, Value&& content) {
   if (closed_) return;
   try {
     write_message(2, id, std::move(content));
@@ -85,7 +85,7 @@ void ChannelCore::send_failure(const Value& id, Value content) {
   }
 }
 
-void ChannelCore::write_message(int type, const Value& id, Value content) {
+void ChannelCore::write_message(int type, const Value& id, Value&& content) {
   std::string& out = stream_->out();
   const std::size_t start = out.size();
   out.append(frame_header_size, '\0');

@@ -59,10 +59,10 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void abandon(std::uint64_t id) noexcept;
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
   /// a result are turned into an EXCEPTION reply. No-op when closed.
-  void send_reply(const Value& id, Value result);
+  void send_reply(const Value& id, Value&& result);
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
-  void send_failure(const Value& id, Value content);
+  void send_failure(const Value& id, Value&& content);
   /// Answers `request` now (RESULT if `ok`, else EXCEPTION) without waiting
   /// for the write buffer to drain: for a caller that checked congested().
   void answer(Request& request, bool ok, Value content);
@@ -117,7 +117,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void on_drained() override;
 
  private:
-  void write_message(int type, const Value& id, Value content);
+  void write_message(int type, const Value& id, Value&& content);
   /// Handles complete frames at the front of `data`; returns bytes consumed.
   /// Stops early when a request arrives that cannot be taken now (stalled_).
   std::size_t consume(std::string_view data);

@@ -54,6 +54,7 @@ struct ConnectionState final : uvmas::detail::InlineRequestHandler, std::enable_
   // reading stack: no Request, no task. A coroutine function's task is
   // awaited by one task of `tasks`, which also owns the request.
   void on_inline_request(uvmas::detail::ChannelCore& core, Value& id, Value& content) override;
+  void answer(uvmas::detail::ChannelCore& core, Value& id, Value& content);
 
   static Task<> finish(ConnectionState* self, Request request, Task<Value> task);
 
@@ -117,8 +118,18 @@ Task<> release_later(Loop* loop, std::shared_ptr<ConnectionState> state) {
 }  // namespace
 
 void ConnectionState::on_inline_request(uvmas::detail::ChannelCore& core, Value& id, Value& content) {
-  // A function may drop the last owner of this state (a client's Connection).
+  // A function may drop the last other owner of this state (a client's
+  // Connection): its reply still leaves with this loop pass's writes, and
+  // the state goes after them.
   std::shared_ptr<ConnectionState> keep = shared_from_this();
+  answer(core, id, content);
+  if (keep.use_count() == 1) {
+    Loop& loop = core.loop();
+    loop.spawn(release_later(&loop, std::move(keep)));
+  }
+}
+
+void ConnectionState::answer(uvmas::detail::ChannelCore& core, Value& id, Value& content) {
   std::exception_ptr error;
   try {
     if (!well_formed(content)) throw TypeError(check_content(content));
