@@ -70,7 +70,7 @@ void ChannelCore::abandon(std::uint64_t id) noexcept {
   }
 }
 
-void ChannelCore::send_reply(const Value& id, Value result) {
+void ChannelCore::send_reply(const Value& id, Value&& result) {
   if (closed_) return;
   try {
     write_message(1, id, std::move(result));
@@ -79,7 +79,7 @@ void ChannelCore::send_reply(const Value& id, Value result) {
   }
 }
 
-void ChannelCore::send_failure(const Value& id, Value content) {
+void ChannelCore::send_failure(const Value& id, Value&& content) {
   if (closed_) return;
   try {
     write_message(2, id, std::move(content));
@@ -88,33 +88,33 @@ void ChannelCore::send_failure(const Value& id, Value content) {
   }
 }
 
-void ChannelCore::write_message(int type, const Value& id, Value content) {
+void ChannelCore::write_message(int type, const Value& id, Value&& content) {
   std::string& out = stream_->out();
   const std::size_t start = out.size();
   out.append(frame_header_size, '\0');
-  Array triple;
-  triple.reserve(3);
-  triple.emplace_back(type);
-  triple.emplace_back(id);
-  triple.emplace_back(std::move(content));
-  Value message(std::move(triple));
+  Array& triple = triple_.as_array();
+  triple[0] = Value(type);
+  triple[1] = id;
+  triple[2] = std::move(content);
   try {
-    codec_.encode(message, out);
+    codec_.encode(triple_, out);
   } catch (...) {
+    triple[2] = Value();
     out.resize(start);
     throw;
   }
   const std::size_t length = out.size() - start - frame_header_size;
   if (length > std::numeric_limits<std::uint32_t>::max()) {
+    triple[2] = Value();
     out.resize(start);
     throw SerializationError("message of " + std::to_string(length) +
                              " bytes exceeds the protocol's frame limit of 4294967295 bytes");
   }
   write_frame_header(out.data() + start, static_cast<std::uint32_t>(length));
   if (observed_) {
-    observed_->frame_out(type, id, message.as_array()[2],
-                         std::string_view(out).substr(start + frame_header_size, length));
+    observed_->frame_out(type, id, triple[2], std::string_view(out).substr(start + frame_header_size, length));
   }
+  triple[2] = Value();
   tally_.sent();
   stream_->flush();
 }
@@ -134,6 +134,17 @@ std::string seconds_text(double seconds) {
 }
 
 Clock& ChannelCore::clock() const { return clock_ ? *clock_ : loop_.service<LoopWallClock>().clock; }
+
+void ChannelCore::answer(Request& request, bool ok, Value content) {
+  if (request.answered_) throw std::logic_error("this request was already answered");
+  request.answered_ = true;
+  if (ok) {
+    send_reply(request.id_, std::move(content));
+  } else {
+    send_failure(request.id_, std::move(content));
+  }
+  request.finished();
+}
 
 bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= max_queued_; }
 
@@ -226,7 +237,7 @@ void ChannelCore::handle_payload(std::string_view payload) {
   if (observed_) observed_->frame_in(static_cast<int>(type.as_int()), triple[1], triple[2], payload);
   if (type.as_int() == 0) {
     if (can_take_request()) {
-      dispatch(std::move(triple[1]), std::move(triple[2]));
+      dispatch(triple[1], triple[2]);
     } else {
       stalled_ = true;
       parked_id_ = std::move(triple[1]);
@@ -272,10 +283,14 @@ void ChannelCore::handle_payload(std::string_view payload) {
   slot->waiter.resume();
 }
 
-void ChannelCore::dispatch(Value id, Value content) {
-  ++in_progress_;
+void ChannelCore::dispatch(Value& id, Value& content) {
   std::optional<ObservedChannel::CauseScope> cause;  // what the handler sends, this request caused
   if (observed_) cause.emplace(observed_->state(), observed_->handling(id));
+  if (inline_handler_) {
+    inline_handler_->on_inline_request(*this, id, content);
+    return;
+  }
+  ++in_progress_;
   Request request(shared_from_this(), std::move(id), std::move(content));
   if (handler_) {
     handler_->on_request(std::move(request));
@@ -289,7 +304,9 @@ void ChannelCore::unstall() {
   if (closed_ || !stalled_ || !can_take_request()) return;  // the next finished request or drain retries
   auto self = shared_from_this();
   stalled_ = false;
-  dispatch(std::move(parked_id_), std::move(parked_content_));
+  Value id = std::move(parked_id_);
+  Value content = std::move(parked_content_);
+  dispatch(id, content);
   parked_id_ = Value();
   parked_content_ = Value();
   consume_buffered();

@@ -25,6 +25,21 @@ struct ReplySlot {
   ResumeSoon soon;  // used when the connection is lost (resumption from the loop)
 };
 
+class ChannelCore;
+
+/// Takes requests before they become Request objects (the rpc layer): one it
+/// can answer at once costs no Request, no task and no reference count.
+class InlineRequestHandler {
+ public:
+  /// Handles request `id` with `content`: answers it now through
+  /// ChannelCore::send_reply / send_failure, or keeps it for later as
+  /// ChannelCore::make_request(std::move(id), std::move(content)).
+  virtual void on_inline_request(ChannelCore& core, Value& id, Value& content) = 0;
+
+ protected:
+  ~InlineRequestHandler() = default;
+};
+
 class ChannelCore final : public StreamHandler, public ListNode, public std::enable_shared_from_this<ChannelCore> {
  public:
   /// `limits.control`: the channel's frames do not count toward the loop's idle check (FrameTally).
@@ -45,10 +60,13 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void abandon(std::uint64_t id) noexcept;
   /// Queues a RESULT (type 1) or EXCEPTION (type 2) for `id`. Encode errors of
   /// a result are turned into an EXCEPTION reply. No-op when closed.
-  void send_reply(const Value& id, Value result);
+  void send_reply(const Value& id, Value&& result);
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
-  void send_failure(const Value& id, Value content);
+  void send_failure(const Value& id, Value&& content);
+  /// Answers `request` now (RESULT if `ok`, else EXCEPTION) without waiting
+  /// for the write buffer to drain: for a caller that checked congested().
+  void answer(Request& request, bool ok, Value content);
   /// True when the write buffer is at or above max_queued_bytes.
   bool congested() const noexcept;
   /// An incoming request was answered or dropped (Request::finished).
@@ -59,6 +77,14 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   // -- receiving ------------------------------------------------------------
   Task<Request> recv();
   void set_handler(RequestHandler* h) noexcept { handler_ = h; }
+  /// Routes requests to `h` ahead of the RequestHandler (nullptr: no longer).
+  void set_inline_handler(InlineRequestHandler* h) noexcept { inline_handler_ = h; }
+  /// The Request of an incoming request an InlineRequestHandler keeps for
+  /// later; it counts toward max_requests_in_progress until answered.
+  Request make_request(Value id, Value content) {
+    ++in_progress_;
+    return Request(shared_from_this(), std::move(id), std::move(content));
+  }
 
   // -- state ----------------------------------------------------------------
   void abort(std::string_view reason) noexcept;
@@ -92,7 +118,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void on_drained() override;
 
  private:
-  void write_message(int type, const Value& id, Value content);
+  void write_message(int type, const Value& id, Value&& content);
   /// Handles complete frames at the front of `data`; returns bytes consumed.
   /// Stops early when a request arrives that cannot be taken now (stalled_).
   std::size_t consume(std::string_view data);
@@ -103,7 +129,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// in progress and the write buffer below max_queued_bytes.
   bool can_take_request() const noexcept;
   /// Hands a request to the handler or the recv() queue.
-  void dispatch(Value id, Value content);
+  void dispatch(Value& id, Value& content);
   /// Takes the parked request once there is room, then the bytes behind it.
   void unstall();
   void protocol_error(std::string reason);
@@ -153,6 +179,10 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   WaitList recv_waiters_;
   WaitList drain_waiters_;
   RequestHandler* handler_ = nullptr;
+  InlineRequestHandler* inline_handler_ = nullptr;
+  // [type, id, content] of the message being encoded, kept so that a reply
+  // costs no array allocation; only the content slot changes hands.
+  Value triple_ = Value::array({0, 0, nullptr});
   std::unique_ptr<ObservedChannel> observed_;  // null unless ChannelOptions::observer
   std::vector<std::function<void(std::string_view)>> close_callbacks_;
   std::string reason_;

@@ -37,21 +37,26 @@ namespace uvmas::rpc {
 namespace detail {
 
 /// One RPC connection: the channel, the root it serves and the tasks of the
-/// requests in progress (one per request, so a slow call blocks nothing).
-struct ConnectionState final : RequestHandler, std::enable_shared_from_this<ConnectionState> {
+/// requests whose function is a coroutine (one per request, so a slow call
+/// blocks nothing).
+struct ConnectionState final : uvmas::detail::InlineRequestHandler, std::enable_shared_from_this<ConnectionState> {
   ConnectionState(Channel ch, Router* r) : channel(std::move(ch)), root(r), tasks(channel.loop(), "rpc request") {}
   // In-process (loopback_connection): no channel; calls dispatch to `root` directly.
   ConnectionState(Loop& loop, Router* r, std::string name, std::optional<Codec> c)
       : root(r), tasks(loop, "rpc request"), loopback_origin(std::move(name)), loopback_codec(std::move(c)) {}
   ~ConnectionState() {
-    if (channel) channel.set_request_handler(nullptr);
+    if (channel) channel.core()->set_inline_handler(nullptr);
     tasks.cancel();
     if (channel && !channel.closed()) channel.abort("rpc connection dropped");
   }
 
-  void on_request(Request request) override { tasks.spawn(serve(this, std::move(request))); }
+  // A synchronous function is called and answered right here, on the
+  // reading stack: no Request, no task. A coroutine function's task is
+  // awaited by one task of `tasks`, which also owns the request.
+  void on_inline_request(uvmas::detail::ChannelCore& core, Value& id, Value& content) override;
+  void answer(uvmas::detail::ChannelCore& core, Value& id, Value& content);
 
-  static Task<> serve(ConnectionState* self, Request request);
+  static Task<> finish(ConnectionState* self, Request request, Task<Value> task);
 
   Channel channel;
   Router* root;
@@ -81,6 +86,15 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
 
 namespace {
 
+bool well_formed(const Value& content) noexcept {
+  if (!content.is_array() || content.size() != 3) return false;
+  const Array& a = content.as_array();
+  if (!a[0].is_string() || !a[1].is_array() || !a[2].is_map()) return false;
+  for (const auto& [k, v] : a[2].as_map())
+    if (!k.is_string()) return false;
+  return true;
+}
+
 std::string check_content(const Value& content) {
   if (!content.is_array()) return "RPC request must be [path, args, kwargs], got " + std::string(content.kind_name());
   if (content.size() != 3)
@@ -103,35 +117,62 @@ Task<> release_later(Loop* loop, std::shared_ptr<ConnectionState> state) {
 }
 }  // namespace
 
-Task<> ConnectionState::serve(ConnectionState* self, Request request) {
-  // Functions may keep proxies (hence the state) beyond the connection's own owner.
-  std::shared_ptr<ConnectionState> keep = self->shared_from_this();
-  CallContext ctx{self};
+void ConnectionState::on_inline_request(uvmas::detail::ChannelCore& core, Value& id, Value& content) {
+  // A function may drop the last other owner of this state (a client's
+  // Connection): its reply still leaves with this loop pass's writes, and
+  // the state goes after them.
+  std::shared_ptr<ConnectionState> keep = shared_from_this();
+  answer(core, id, content);
+  if (keep.use_count() == 1) {
+    Loop& loop = core.loop();
+    loop.spawn(release_later(&loop, std::move(keep)));
+  }
+}
+
+void ConnectionState::answer(uvmas::detail::ChannelCore& core, Value& id, Value& content) {
   std::exception_ptr error;
-  Value result;
   try {
-    const Value& content = request.content();
-    std::string problem = check_content(content);
-    if (!problem.empty()) throw TypeError(problem);
-    if (!self->root) throw LookupError("this side serves no RPC service on this connection");
+    if (!well_formed(content)) throw TypeError(check_content(content));
+    if (!root) throw LookupError("this side serves no RPC service on this connection");
     const Array& a = content.as_array();
     PathWalk walk(a[0].as_string());
-    Outcome outcome = self->root->invoke(ctx, walk, a[1].as_array(), a[2].as_map());
-    if (outcome.pending()) {
-      result = co_await outcome.take_task();
-    } else {
-      result = std::move(outcome.value());
+    Outcome outcome = root->invoke(CallContext{this}, walk, a[1].as_array(), a[2].as_map());
+    if (!outcome.pending()) {
+      core.send_reply(id, std::move(outcome.value()));
+      return;
     }
+    // The request (hence its arguments, which the task may refer to) moves
+    // into the task: moving the content keeps its elements where they are.
+    Task<Value> task = outcome.take_task();
+    tasks.spawn(finish(this, core.make_request(std::move(id), std::move(content)), std::move(task)));
+    return;
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) {
-    co_await request.fail(error);
-  } else {
-    co_await request.reply(std::move(result));
+  core.send_failure(id, describe(error).traceback);
+}
+
+Task<> ConnectionState::finish(ConnectionState* self, Request request, Task<Value> task) {
+  std::shared_ptr<ConnectionState> keep = self->shared_from_this();
+  std::exception_ptr error;
+  Value result;
+  try {
+    result = co_await std::move(task);
+  } catch (...) {
+    error = std::current_exception();
   }
-  // Dropping the last reference here would destroy the state's task group from
-  // inside one of its own tasks: let the loop drop it after this task is gone.
+  uvmas::detail::ChannelCore& core = *self->channel.core();
+  if (core.congested()) {
+    if (error) {
+      co_await request.fail(error);
+    } else {
+      co_await request.reply(std::move(result));
+    }
+  } else if (error) {
+    core.answer(request, false, Value(describe(error).traceback));
+  } else {
+    core.answer(request, true, std::move(result));
+  }
   if (keep.use_count() == 1) {
     Loop& loop = self->channel.loop();
     loop.spawn(release_later(&loop, std::move(keep)));
@@ -536,7 +577,7 @@ namespace {
 std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* root) {
   if (root) root->adopt_members();
   auto state = std::make_shared<detail::ConnectionState>(std::move(channel), root);
-  state->channel.set_request_handler(state.get());
+  state->channel.core()->set_inline_handler(state.get());
   std::weak_ptr<detail::ConnectionState> weak = state;
   state->channel.on_close([weak](std::string_view) {
     auto s = weak.lock();

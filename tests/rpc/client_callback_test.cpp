@@ -6,8 +6,11 @@
 #include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/rpc.hpp>
 
+#include "support/watchdog.hpp"
+
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +81,43 @@ TEST(ClientConnected, AThrowingCallbackClosesThatConnectionOnly) {
     co_await welcome.close();
   }());
   EXPECT_EQ(seen, 2);
+  loop.run(server->shutdown());
+}
+
+Task<> call_drop(rpc::Connection client, Event* stored, Event* done, std::string* outcome) {
+  co_await stored->wait();
+  try {
+    *outcome = "reply " + std::to_string(co_await client.remote().call<int>("drop"));
+  } catch (const ConnectionError& e) {
+    *outcome = std::string("connection lost: ") + e.what();
+  }
+  done->set();
+}
+
+TEST(ClientConnected, AClientFunctionThatDropsItsOwnConnectionStillReplies) {
+  test::Watchdog watchdog;
+  Loop loop;
+  rpc::Router server_root("__main__.Server");
+  Event stored(loop), done(loop);
+  std::string outcome;
+  TaskGroup calls(loop);
+  auto server = rpc::start_server(loop, "tcp://127.0.0.1:0", server_root, ChannelOptions{},
+                                  [&](rpc::Connection client) { calls.spawn(call_drop(client, &stored, &done, &outcome)); });
+  std::optional<rpc::Connection> con;
+  rpc::Router client_root("__main__.Client");
+  // The function's connection has no other owner than `con`: dropping it
+  // closes the connection, after the reply has left.
+  client_root.expose("drop", [&con] {
+    con.reset();
+    return 7;
+  });
+  loop.run([&]() -> Task<> {
+    con = co_await rpc::open_connection(loop, server->address().url(), client_root);
+    stored.set();
+    co_await done.wait();
+  }());
+  EXPECT_EQ(outcome, "reply 7");
+  EXPECT_FALSE(con.has_value());
   loop.run(server->shutdown());
 }
 

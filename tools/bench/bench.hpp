@@ -42,7 +42,7 @@ enum class Payload { echo, rpc_add };
 
 /// The ideal libuv server: one loop, per frame decode with `codec`, compute
 /// the reply, encode it into the connection's output buffer; one write per
-/// read batch.
+/// read batch (uv_try_write first, uv_write for what the kernel did not take).
 void raw_serve(Format codec, Payload payload, const std::function<void(int)>& ready);
 /// The raw libuv client (the same for every server it is pointed at). It
 /// checks every reply (a RESULT with the expected value) and throws otherwise.
@@ -67,6 +67,9 @@ double median(std::vector<double> v);
 struct Medians {
   double base;
   double ours;
+  /// The median of each round's ours / base: a round's two runs share the
+  /// machine's load of the moment, so their ratio is steadier than either.
+  double ratio;
 };
 Medians alternate(int rounds, const std::function<double()>& base, const std::function<double()>& ours);
 

@@ -2,7 +2,9 @@
 // run, as a ratio next to its target; each figure is the
 // median of alternating runs of the two sides.
 //
-//   uvmas-bench [--quick]                 every figure
+//   uvmas-bench [--quick] [--repeat N] [--only serve|blosc|channel|tls]
+//                                         every figure (or one group), each the
+//                                         median of N alternating rounds (default 5, quick 3)
 //   uvmas-bench --serve-ideal CODEC       only the ideal server (prints READY <url>),
 //                                         for profiling it beside `uvmas serve`
 //   uvmas-bench --client CODEC PORT COUNT IN_FLIGHT
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -28,9 +31,9 @@ struct Row {
   double target;
 };
 
-void print_ratio(const char* what, const char* base_name, double base, double ours, const char* target) {
-  std::printf("%-42s %s %10.0f/s  uvmas %10.0f/s  ratio %.2fx  target %s\n", what, base_name, base, ours,
-              ours / base, target);
+void print_ratio(const char* what, const char* base_name, const Medians& m, const char* target) {
+  std::printf("%-42s %s %10.0f/s  uvmas %10.0f/s  ratio %.2fx  target %s\n", what, base_name, m.base, m.ours, m.ratio,
+              target);
   std::fflush(stdout);
 }
 
@@ -45,7 +48,7 @@ void compare_rows(const char* layer, const char* base_name, int rounds, const st
       char what[64], target[16];
       std::snprintf(what, sizeof what, "%s %-8s %s", layer, std::string(to_string(f)).c_str(), row.name);
       std::snprintf(target, sizeof target, ">= %.2fx", row.target);
-      print_ratio(what, base_name, m.base, m.ours, target);
+      print_ratio(what, base_name, m, target);
     }
   }
 }
@@ -54,7 +57,7 @@ void compare_rows(const char* layer, const char* base_name, int rounds, const st
 // both driven by the same raw client: add(1, 2) round trips.
 void serve_figures(int rounds, const std::vector<Row>& rows) {
   const std::string uvmas = uvmas_program();
-  std::printf("uvmas serve vs the ideal libuv server, add(1, 2), TCP loopback, same client (median of %d alternating runs)\n",
+  std::printf("uvmas serve vs the ideal libuv server, add(1, 2), TCP loopback, same client (medians of %d alternating runs; ratio: the median of the rounds' ratios)\n",
               rounds);
   compare_rows(
       "serve", "ideal", rounds, rows, [](Format f, Pattern p) { return raw_rate(f, Payload::rpc_add, p); },
@@ -90,7 +93,7 @@ void blosc_figures(int rounds, std::size_t n) {
   Medians m = alternate(
       rounds, [&] { return codec_round_ns(msgpack, n); }, [&] { return codec_round_ns(blosc, n); });
   std::printf("%-42s msgpack %8.0f ns  msgpack_blosc %8.0f ns  ratio %.2fx  target <= 1.20x\n",
-              "small frames: encode+decode request+reply", m.base, m.ours, m.ours / m.base);
+              "small frames: encode+decode request+reply", m.base, m.ours, m.ratio);
   std::fflush(stdout);
 }
 
@@ -120,7 +123,7 @@ void tls_figures(int rounds, const std::vector<Row>& rows) {
         });
     char what[64];
     std::snprintf(what, sizeof what, "rpc+tls  msgpack  %s", row.name);
-    print_ratio(what, "tcp  ", m.base, m.ours, "none");
+    print_ratio(what, "tcp  ", m, "none");
   }
 }
 
@@ -144,17 +147,36 @@ int main(int argc, char** argv) {
       std::printf("%.0f requests/s\n", rate);
       return 0;
     }
-    bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-    const int rounds = quick ? 3 : 5;
+    bool quick = false;
+    int rounds = 0;
+    std::string only;
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--quick") {
+        quick = true;
+      } else if (arg == "--repeat" && i + 1 < argc) {
+        rounds = std::stoi(argv[++i]);
+        if (rounds < 1) throw std::invalid_argument("--repeat wants a count of at least 1");
+      } else if (arg == "--only" && i + 1 < argc) {
+        only = argv[++i];
+      } else {
+        throw std::invalid_argument("unknown argument '" + arg +
+                                    "' (usage: uvmas-bench [--quick] [--repeat N] [--only serve|blosc|channel|tls])");
+      }
+    }
+    if (rounds == 0) rounds = quick ? 3 : 5;
+    auto wanted = [&only](const char* group) { return only.empty() || only == group; };
     const std::vector<Row> rows = {{"sequential", {quick ? 5'000u : 20'000u, 1}, 0.9},
                                    {"100 in flight", {quick ? 50'000u : 200'000u, 100}, 0.75}};
-    serve_figures(rounds, rows);
-    blosc_figures(rounds, quick ? 20'000 : 100'000);
-    channel_figures(rounds, rows);
-    try {
-      tls_figures(rounds, rows);
-    } catch (const std::exception& e) {
-      std::printf("TLS figures skipped: %s\n", e.what());
+    if (wanted("serve")) serve_figures(rounds, rows);
+    if (wanted("blosc")) blosc_figures(rounds, quick ? 20'000 : 100'000);
+    if (wanted("channel")) channel_figures(rounds, rows);
+    if (wanted("tls")) {
+      try {
+        tls_figures(rounds, rows);
+      } catch (const std::exception& e) {
+        std::printf("TLS figures skipped: %s\n", e.what());
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "uvmas-bench: %s\n", e.what());

@@ -127,7 +127,9 @@ Medians alternate(int rounds, const std::function<double()>& base, const std::fu
       b.push_back(base());
     }
   }
-  return {median(b), median(o)};
+  std::vector<double> ratios;
+  for (std::size_t i = 0; i < b.size(); ++i) ratios.push_back(o[i] / b[i]);
+  return {median(b), median(o), median(ratios)};
 }
 
 }  // namespace uvmas::bench

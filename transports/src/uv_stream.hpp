@@ -153,6 +153,24 @@ class UvStream final : public Stream {
   void write_out() {
     if (closed_ || out_.empty() || write_) return;
     SigpipeGuard no_sigpipe;  // covers writes made outside Loop::run
+    // The kernel usually takes everything at once: then no write request, no
+    // callback and no poll for writability. Only a rest goes to uv_write.
+    const std::size_t before = out_.size();
+    uv_buf_t now = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    int n = uv_try_write(handle_.stream(), &now, 1);
+    if (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS) {
+      fail(uv_message(n));
+      return;
+    }
+    if (n > 0) {
+      if (static_cast<std::size_t>(n) == out_.size()) {
+        out_.clear();
+        if (out_.capacity() > kept_write_buffer) std::string().swap(out_);
+        if (before >= high_water_ && handler_) handler_->on_drained();
+        return;
+      }
+      out_.erase(0, static_cast<std::size_t>(n));
+    }
     if (!spare_) spare_ = std::make_unique<WriteReq>();
     write_ = std::move(spare_);
     write_->owner = this;
