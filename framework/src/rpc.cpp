@@ -308,7 +308,8 @@ struct SlotDone {
 Task<Value> finish_loopback(std::shared_ptr<detail::ConnectionState> state, Task<Value> task) {
   CalleeSlot slot;
   state->tasks.spawn(run_callee(std::move(task), &slot, &state->tasks.loop()));
-  co_await SlotDone{slot};
+  SlotDone outcome{slot};
+  co_await outcome;
   if (slot.closed) closed_in_process(*state);
   if (slot.error) remote_failure(*state, slot.error);
   check_reply(*state, slot.value);
