@@ -88,6 +88,8 @@ Task<> AgentProxy::validate() {
     throw ConnectionError("Agent \"" + aid + "\" does not exist in " + where);
   }
   class_name_ = name.is_string() ? name.as_string() : "Agent";
+  // Later references to the agent over this connection then know it at once.
+  if (Container* c = proxy_.container()) c->note_validated(proxy_.peer_url(), aid, class_name_);
 }
 
 Agent::Agent(Container& container) : container_(&container), index_(container.register_agent(this)) {}

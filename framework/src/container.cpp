@@ -354,18 +354,27 @@ AgentProxy Container::received_agent(rpc::Proxy proxy, std::string_view aid) {
   return AgentProxy(std::move(proxy), std::move(name), std::move(url));
 }
 
-std::string Container::validated_name(std::string_view peer_url, std::string_view aid) const {
-  if (peer_url.size() < 2) return {};
+detail::OutgoingConnection* Container::outgoing_to(std::string_view peer_url) const {
+  if (peer_url.size() < 2) return nullptr;
   Address key;
   try {
     key = Address::parse(peer_url.substr(0, peer_url.size() - 1));
   } catch (const std::exception&) {
-    return {};
+    return nullptr;
   }
   auto it = outgoing_.find(key);
-  if (it == outgoing_.end()) return {};
-  auto known = it->second->validated.find(aid);
-  return known == it->second->validated.end() ? std::string() : known->second;
+  return it == outgoing_.end() ? nullptr : it->second.get();
+}
+
+std::string Container::validated_name(std::string_view peer_url, std::string_view aid) const {
+  detail::OutgoingConnection* out = outgoing_to(peer_url);
+  if (!out) return {};
+  auto known = out->validated.find(aid);
+  return known == out->validated.end() ? std::string() : known->second;
+}
+
+void Container::note_validated(std::string_view peer_url, const std::string& aid, const std::string& class_name) {
+  if (detail::OutgoingConnection* out = outgoing_to(peer_url)) out->validated.emplace(aid, class_name);
 }
 
 Task<rpc::Connection> Container::connection_to(Container* self, Address key, double timeout) {

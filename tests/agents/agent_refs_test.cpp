@@ -76,6 +76,8 @@ Task<> returned_references(Container* a, std::string base) {
   EXPECT_EQ(co_await peer.call<std::string>("service", "x"), "x");
   co_await peer.validate();
   EXPECT_EQ(print(peer), "TestAgentProxy('" + base + "1')");
+  // What validate() learnt serves later references to the same agent.
+  EXPECT_EQ(print(co_await remote.call<AgentProxy>("get_peer")), "TestAgentProxy('" + base + "1')");
   // Agent 0 was validated by connect(): known at once.
   AgentProxy self = co_await remote.call<AgentProxy>("get_self");
   EXPECT_EQ(print(self), "TestAgentProxy('" + base + "0')");

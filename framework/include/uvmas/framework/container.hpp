@@ -215,6 +215,10 @@ class Container {
   AgentProxy received_agent(rpc::Proxy proxy, std::string_view aid);
   /// The class name validate_aid gave for `aid` on the cached connection to `peer_url`, or "".
   std::string validated_name(std::string_view peer_url, std::string_view aid) const;
+  /// Records what validate_aid gave for `aid` on the cached connection to `peer_url` (if any).
+  void note_validated(std::string_view peer_url, const std::string& aid, const std::string& class_name);
+  /// The cached connection to the container at `peer_url` ("<container url>/"), or nullptr.
+  detail::OutgoingConnection* outgoing_to(std::string_view peer_url) const;
 
   std::size_t register_agent(Agent* agent);
   /// The debug log line for a freshly spawned agent (once it is fully constructed, so its class name is known).
