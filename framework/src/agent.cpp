@@ -2,6 +2,11 @@
 
 #include "uvmas/framework/container.hpp"
 
+#include "uvmas/codecs/error.hpp"
+
+#include <algorithm>
+#include <sstream>
+
 namespace uvmas {
 
 namespace {
@@ -36,6 +41,56 @@ rpc::Outcome LocalCall::invoke(void* data, const rpc::CallContext& ctx) {
 }
 
 }  // namespace detail
+
+namespace {
+
+[[noreturn]] void not_an_agent(const Value& value, const std::string& why) {
+  throw TypeError("expected an agent reference or an agent address, got " + why +
+                  (value.is_string() ? "" : " (" + std::string(value.kind_name()) + ")"));
+}
+
+}  // namespace
+
+AgentProxy AgentProxy::from_received(const rpc::Proxy& connection, const Value& value) {
+  Container* container = connection.container();
+  if (value.is_string()) {
+    const std::string& url = value.as_string();
+    if (!AgentUrl::is_agent_url(url)) not_an_agent(value, "'" + url + "'");
+    if (!container) throw TypeError("the agent address '" + url + "' needs an agent container to connect through");
+    return container->proxy_for(url);
+  }
+  if (!value.is_extension() || value.as_extension().type != rpc::proxy_type || !value.as_extension().data.is_string())
+    not_an_agent(value, "a value that is neither");
+  const std::string& path = value.as_extension().data.as_string();
+  constexpr std::string_view prefix = "agents/";
+  std::string_view aid = std::string_view(path).substr(std::min(path.size(), prefix.size()));
+  if (path.compare(0, prefix.size(), prefix) != 0 || aid.empty() || aid.find('/') != std::string_view::npos)
+    not_an_agent(value, "a reference to the service \"" + path + "\"");
+  rpc::Proxy proxy = connection.root()[path];
+  if (!container) return AgentProxy(std::move(proxy), "", "");
+  return container->received_agent(std::move(proxy), aid);
+}
+
+Task<> AgentProxy::validate() {
+  if (!class_name().empty()) co_return;
+  if (source_) {
+    (void)co_await source_->proxy();
+    class_name_ = source_->class_name();
+    co_return;
+  }
+  if (!proxy_) throw ConnectionError("agent proxy is not bound to a connection");
+  const std::string& path = proxy_.path();
+  std::string aid = path.substr(path.rfind('/') + 1);
+  Value name = co_await proxy_.root().call("validate_aid", aid);
+  if (name.is_null()) {
+    std::string where = url_.empty() ? std::string("the peer's container")
+                                     : "Container(" + url_.substr(0, url_.size() - aid.size() - 1) + ")";
+    throw ConnectionError("Agent \"" + aid + "\" does not exist in " + where);
+  }
+  class_name_ = name.is_string() ? name.as_string() : "Agent";
+  // Later references to the agent over this connection then know it at once.
+  if (Container* c = proxy_.container()) c->note_validated(proxy_.peer_url(), aid, class_name_);
+}
 
 Agent::Agent(Container& container) : container_(&container), index_(container.register_agent(this)) {}
 
@@ -99,3 +154,14 @@ rpc::Outcome Agent::invoke(const rpc::CallContext& ctx, rpc::PathWalk& walk, std
 }
 
 }  // namespace uvmas
+
+uvmas::Value uvmas::ValueTraits<uvmas::AgentProxy>::to_value(const AgentProxy& proxy) {
+  if (proxy.url().empty()) {
+    std::ostringstream text;
+    text << proxy;
+    throw SerializationError("cannot pass on " + text.str() +
+                             ": its address is unknown (it came over a connection its peer opened); "
+                             "send the agent's address instead");
+  }
+  return Value(proxy.url());
+}

@@ -168,12 +168,16 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   root_.add_sub("agents", agents_router_);
   agents_router_.set_resolver(agents_resolver_);
 
-  server_ = rpc::start_server(loop, address, root_, channel_options_);
+  // A peer that connected to us does not say where it listens: references
+  // to its agents have no known address.
+  server_ = rpc::start_server(loop, address, root_, channel_options_,
+                              [this](rpc::Connection connection) { connection.set_container(this, ""); });
   address_ = public_address(server_->address());
   base_url_ = address_.url() + "/";
   if (observer_ && observer_->name().empty()) observer_->set_name(base_url_);
   loopback_ = rpc::loopback_connection(loop, root_, server_->address().origin(), channel_options_);
   loopback_.set_call_timeout(*clock_, channel_options_.call_timeout);
+  loopback_.set_container(this, base_url_);
   loopback_open_ = true;
 }
 
@@ -277,6 +281,8 @@ class Container::Reconnecting final : public detail::ProxySource {
     throw ConnectionError("cannot reconnect to " + url_ + " after " + std::to_string(policy_.tries) +
                           (policy_.tries == 1 ? " try: " : " tries: ") + last_error);
   }
+  // Its proxies get the class name when connect() made them.
+  std::string class_name() const override { return {}; }
 
  private:
   Container* live() const {
@@ -310,6 +316,79 @@ struct OpeningGuard {
 };
 }  // namespace
 
+class Container::Connecting final : public detail::ProxySource {
+ public:
+  Connecting(Container* c, std::string url) : container_(c->self_), url_(std::move(url)) {}
+
+  Task<rpc::Proxy> proxy() override {
+    if (current_.connected()) co_return current_;
+    auto c = container_.lock();
+    if (!c || (*c)->shut_down_) throw ConnectionError("cannot connect to " + url_ + ": the container is shut down");
+    AgentProxy p = co_await (*c)->connect(url_);
+    class_name_ = p.class_name();
+    current_ = p.proxy();
+    co_return current_;
+  }
+  std::string class_name() const override { return class_name_; }
+
+ private:
+  std::weak_ptr<Container*> container_;
+  std::string url_;
+  std::string class_name_;
+  rpc::Proxy current_;
+};
+
+AgentProxy Container::proxy_for(std::string_view url_view) {
+  std::string url(url_view);
+  AgentUrl u = AgentUrl::parse(url);
+  if (u.container == address_) {
+    // Called in-process; a missing agent fails on first use, as connect() would.
+    if (Agent* a = agent(u.aid)) return AgentProxy(loopback_.remote()["agents"][u.aid], a->type_name(), url, this, a->index());
+  } else if (reconnect_.tries == 0) {
+    auto it = outgoing_.find(u.container);
+    if (it != outgoing_.end() && it->second->ready && !it->second->closed()) {
+      auto known = it->second->validated.find(u.aid);
+      if (known != it->second->validated.end())
+        return AgentProxy(it->second->connection.remote()["agents"][u.aid], known->second, url);
+    }
+  }
+  return AgentProxy(rpc::Proxy(), "", url, std::make_shared<Connecting>(this, url));
+}
+
+AgentProxy Container::received_agent(rpc::Proxy proxy, std::string_view aid) {
+  std::string peer(proxy.peer_url());
+  std::string url = peer.empty() ? std::string() : peer + std::string(aid);
+  if (proxy.in_process()) {
+    if (Agent* a = agent(aid)) return AgentProxy(std::move(proxy), a->type_name(), std::move(url), this, a->index());
+    return AgentProxy(std::move(proxy), "", std::move(url));
+  }
+  std::string name = validated_name(peer, aid);
+  return AgentProxy(std::move(proxy), std::move(name), std::move(url));
+}
+
+detail::OutgoingConnection* Container::outgoing_to(std::string_view peer_url) const {
+  if (peer_url.size() < 2) return nullptr;
+  Address key;
+  try {
+    key = Address::parse(peer_url.substr(0, peer_url.size() - 1));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  auto it = outgoing_.find(key);
+  return it == outgoing_.end() ? nullptr : it->second.get();
+}
+
+std::string Container::validated_name(std::string_view peer_url, std::string_view aid) const {
+  detail::OutgoingConnection* out = outgoing_to(peer_url);
+  if (!out) return {};
+  auto known = out->validated.find(aid);
+  return known == out->validated.end() ? std::string() : known->second;
+}
+
+void Container::note_validated(std::string_view peer_url, const std::string& aid, const std::string& class_name) {
+  if (detail::OutgoingConnection* out = outgoing_to(peer_url)) out->validated.emplace(aid, class_name);
+}
+
 Task<rpc::Connection> Container::connection_to(Container* self, Address key, double timeout) {
   for (;;) {
     if (self->shut_down_) throw ConnectionError("container " + self->base_url_ + " is shut down");
@@ -338,6 +417,7 @@ Task<rpc::Connection> Container::connection_to(Container* self, Address key, dou
     out->error = error;
     std::rethrow_exception(error);
   }
+  out->connection.set_container(self, key.url() + "/");
   out->ready = true;
   co_return out->connection;
 }

@@ -69,6 +69,10 @@ struct ConnectionState final : uvmas::detail::InlineRequestHandler, std::enable_
   double loopback_timeout = 0;
   // In-process: the codec a socket would use, to refuse what it could not carry.
   std::optional<Codec> loopback_codec;
+  // The agent container this connection belongs to, and the base URL of the
+  // peer's agents when known (see Connection::set_container).
+  Container* container = nullptr;
+  std::string peer_url;
 
   // Cancels the request tasks once the channel closed, from a clean stack: a
   // request waiting for something else (a timer that a shut-down container
@@ -277,20 +281,80 @@ void check_reply(const detail::ConnectionState& s, const Value& result) {
   throw RemoteException(s.loopback_origin, describe(error).traceback);
 }
 
-// The rest of an in-process call whose function is a coroutine. No frame on
-// a channel, so nothing to count for the idle check: the callee runs in this
-// process, and whatever it waits for is visible to the loop itself.
-Task<Value> finish_loopback(std::shared_ptr<detail::ConnectionState> state, Task<Value> task) {
+// Where the callee of an in-process call (a coroutine) leaves its outcome
+// for the caller: lives in the caller's frame; the callee's task holds a
+// pointer to it that either side clears when it goes first.
+struct CalleeEnd;
+struct CalleeSlot {
+  Value value;
   std::exception_ptr error;
-  Value result;
+  bool done = false;
+  bool closed = false;  // cancelled with its connection: no outcome
+  bool waiting = false;
+  ResumeSoon resume;
+  CalleeEnd* end = nullptr;
+  ~CalleeSlot();
+};
+
+// In the callee's task frame: completes the slot however the task ends
+// (returned, threw, or cancelled with its connection).
+struct CalleeEnd {
+  CalleeSlot* slot;
+  Loop* loop;
+  ~CalleeEnd() {
+    if (!slot) return;
+    if (!slot->done) slot->closed = slot->done = true;
+    slot->end = nullptr;
+    if (slot->waiting) loop->call_soon(slot->resume);
+  }
+};
+
+CalleeSlot::~CalleeSlot() {
+  if (end) end->slot = nullptr;  // the caller went away: the callee runs on, its result goes nowhere
+}
+
+Task<> run_callee(Task<Value> task, CalleeSlot* slot, Loop* loop) {
+  CalleeEnd end{slot, loop};
+  slot->end = &end;
+  std::exception_ptr error;
+  Value value;
   try {
-    result = co_await std::move(task);
+    value = co_await std::move(task);
   } catch (...) {
     error = std::current_exception();
   }
-  if (error) remote_failure(*state, error);
-  check_reply(*state, result);
-  co_return result;
+  if (!end.slot) co_return;
+  end.slot->value = std::move(value);
+  end.slot->error = std::move(error);
+  end.slot->done = true;
+}
+
+struct SlotDone {
+  CalleeSlot& slot;
+  bool await_ready() const noexcept { return slot.done; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    slot.resume.handle = h;
+    slot.waiting = true;
+  }
+  void await_resume() const noexcept {}
+};
+
+// The rest of an in-process call whose function is a coroutine. The callee
+// runs as a task of the connection, as a request over a socket does: it
+// starts at once, and a caller that is cancelled or dropped (a deadline,
+// a cancelled agent task) leaves it running to completion. A callee that
+// never suspends completes inside spawn(): no hop through the loop. No frame
+// on a channel, so nothing to count for the idle check: the callee runs in
+// this process, and whatever it waits for is visible to the loop itself.
+Task<Value> finish_loopback(std::shared_ptr<detail::ConnectionState> state, Task<Value> task) {
+  CalleeSlot slot;
+  state->tasks.spawn(run_callee(std::move(task), &slot, &state->tasks.loop()));
+  SlotDone outcome{slot};
+  co_await outcome;
+  if (slot.closed) closed_in_process(*state);
+  if (slot.error) remote_failure(*state, slot.error);
+  check_reply(*state, slot.value);
+  co_return std::move(slot.value);
 }
 
 // The arguments are already the callee's own copies (Values are deep-copied
@@ -383,6 +447,14 @@ Task<Value> Proxy::finish_in_process(std::string_view name, Task<Value> task) co
     return call_loopback_timed(state_, join(name), finish_loopback(state_, std::move(task)), timeout);
   return finish_loopback(state_, std::move(task));
 }
+
+Proxy Proxy::root_of(const CallContext& ctx) {
+  return Proxy(ctx.connection ? ctx.connection->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), "");
+}
+
+Container* Proxy::container() const noexcept { return state_ ? state_->container : nullptr; }
+
+std::string_view Proxy::peer_url() const noexcept { return state_ ? std::string_view(state_->peer_url) : std::string_view(); }
 
 Proxy Proxy::from_value(detail::ConnectionState* state, const Value& v) {
   return from_value(state ? state->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), v);
@@ -540,6 +612,11 @@ void Connection::set_call_timeout(Clock& clock, double seconds) {
   state_->loopback_timeout = seconds;
 }
 
+void Connection::set_container(Container* container, std::string peer_url) {
+  state_->container = container;
+  state_->peer_url = std::move(peer_url);
+}
+
 Task<> Connection::close() {
   if (!state_->channel) {
     abort("closed");
@@ -554,7 +631,9 @@ void Connection::abort(std::string_view reason) {
     return;
   }
   state_->root = nullptr;
-  state_->tasks.cancel();
+  // From a clean stack: abort() may come from one of the callees it cancels
+  // (an agent shutting its container down).
+  state_->tasks.loop().call_soon(state_->cancel_requests);
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {

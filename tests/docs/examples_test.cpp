@@ -144,6 +144,19 @@ TEST(Examples, AgentsCallEachOtherOverTcp) {
   EXPECT_NE(r.out.find("call: LookupError: Name \"steal\" not found in \"agents/0\"\n"), std::string::npos) << r.out;
 }
 
+TEST(Examples, AgentReferencesPrintAsAiomasProxiesAndArePassedOnAsAddresses) {
+  auto r = run_process(bin_dir() + "/example-agents_refs");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "received AgentProxy('local://market/0')\n"
+            "validated SellerProxy('local://market/0')\n"
+            "apple costs 0.5\n"
+            "courier got AgentProxy('local://market/0')\n"
+            "delivered: 1.5\n"
+            "hello from AgentProxy('agents/0')\n"
+            "hello from BuyerProxy('agents/0')\n");
+}
+
 TEST(Examples, AgentsSubprocRunsAWorkerInAChildProcess) {
   auto r = run_process(bin_dir() + "/example-agents_subproc");
   EXPECT_EQ(r.exit_code, 0);

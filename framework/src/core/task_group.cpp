@@ -10,6 +10,10 @@ namespace uvmas {
 // group tracks; at its end it unlinks itself and frees its own frame.
 struct TaskGroup::Runner {
   struct promise_type : detail::ListNode {
+    // Recycled like Task frames: a spawn per in-container coroutine call must not cost a malloc.
+    static void* operator new(std::size_t size) { return detail::FramePool::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { detail::FramePool::deallocate(p, size); }
+
     TaskGroup* group = nullptr;
 
     Runner get_return_object() noexcept { return Runner{std::coroutine_handle<promise_type>::from_promise(*this)}; }

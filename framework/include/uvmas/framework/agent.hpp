@@ -115,8 +115,8 @@ class Agent {
  protected:
   /// Exposes a member function under `name` (call it in the constructor; a
   /// class with `expose_methods` declares them there instead). Arguments
-  /// convert as for rpc::Router (a peer's agent reference is an rpc::Proxy
-  /// parameter); functions may return Task<R>; returning an Agent (or
+  /// convert as for rpc::Router (a peer's agent reference is an AgentProxy
+  /// parameter, or an rpc::Proxy one); functions may return Task<R>; returning an Agent (or
   /// `*this`) sends a reference. Keyword arguments need `params`, the names
   /// of all parameters (std::invalid_argument at once if their number is wrong).
   template <class C, class R, class... A>
@@ -164,26 +164,53 @@ class Agent {
   std::size_t index_;
 };
 
-/// A proxy to a (possibly remote) agent, as returned by `Container::connect`:
-/// `co_await proxy.call<int>("service", 42)`. Prints `ClassNameProxy('<url>')`.
 namespace detail {
-/// Where a re-connecting agent proxy gets the rpc proxy to call through
-/// (the container implements it with its ReconnectPolicy).
+/// Where an agent proxy that is not (or no longer) bound to a connection
+/// gets the rpc proxy to call through: the container re-connecting with its
+/// ReconnectPolicy, or connecting for the first time to an address it received.
 class ProxySource {
  public:
   virtual ~ProxySource() = default;
-  /// The current proxy while its connection is alive, else one over a new
-  /// connection; throws ConnectionError when the policy's tries are used up.
+  /// The current proxy while its connection is alive, else one over a fresh
+  /// connection; throws ConnectionError when that fails.
   virtual Task<rpc::Proxy> proxy() = 0;
+  /// The agent's class name once known ("" before).
+  virtual std::string class_name() const = 0;
 };
 }  // namespace detail
 
+/// A proxy to a (possibly remote) agent: `co_await proxy.call<int>("service", 42)`.
+/// Prints `ClassNameProxy('<url>')` as aiomas does.
+///
+/// Where one comes from:
+///  - `Container::connect(url)`: bound to the cached connection to that
+///    container (or in-process for an agent of this container); class name
+///    and URL (the one given) are known.
+///  - an agent reference received over a connection (an AgentProxy
+///    parameter, or `call<AgentProxy>`): bound to that connection, calls go
+///    back over it (as aiomas's proxies do). Its URL is the peer container's
+///    URL plus the id when this side opened the connection (or for an agent
+///    of this container); on a connection the peer opened, the peer's address
+///    is not on the wire: url() is "" and the proxy prints its path,
+///    `AgentProxy('agents/0')`. The class name is known at once for an agent
+///    of this container or one validated on that connection; else validate()
+///    asks the peer's container (validate_aid, one round trip) and until
+///    then the proxy prints as `AgentProxy(...)`.
+///  - an agent address received as a value (how proxies are passed on):
+///    connects through the container (as connect(url)) on its first call or
+///    validate(); at once if the agent is in this container or already validated.
+///
+/// Passing an AgentProxy on (as an argument or a result) sends its address,
+/// a plain string that a Python peer can `connect()` to and that an
+/// AgentProxy parameter accepts; a proxy whose address is unknown cannot be
+/// passed on (SerializationError; send the agent's addr instead).
 class AgentProxy {
  public:
   AgentProxy() = default;
   AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url)
       : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)) {}
-  /// A proxy whose calls first re-connect through `source` when the connection was lost.
+  /// A proxy whose calls first get their connection from `source` (connecting
+  /// or re-connecting as it decides).
   AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url, std::shared_ptr<detail::ProxySource> source)
       : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)), source_(std::move(source)) {}
   /// A proxy of agent `index` of `local`, reached through `proxy`, an
@@ -191,6 +218,12 @@ class AgentProxy {
   /// agent's method table, with no encoding and no path built.
   AgentProxy(rpc::Proxy proxy, std::string class_name, std::string url, Container* local, std::size_t index)
       : proxy_(std::move(proxy)), class_name_(std::move(class_name)), url_(std::move(url)), local_(local), index_(index) {}
+
+  /// A value received over `connection` (the root proxy of the connection it
+  /// came over) as an agent proxy: an agent reference (`{"__type__": [n,
+  /// "agents/<id>"]}`) or an agent address. TypeError for anything else.
+  /// Used for AgentProxy parameters and results.
+  static AgentProxy from_received(const rpc::Proxy& connection, const Value& value);
 
   /// Calls the agent's exposed function `name(args...)`, converting the result
   /// to R. Throws RemoteException, ConnectionError, SerializationError,
@@ -212,6 +245,12 @@ class AgentProxy {
     return reconnecting_call<R>(source_, std::string(name), std::move(args), std::move(kwargs), proxy_.timeout());
   }
 
+  /// Makes sure the class name is known: asks the agent's container
+  /// (validate_aid, one round trip over the proxy's connection; connecting
+  /// first for a received address) unless it already is. Throws
+  /// ConnectionError if the agent does not exist there.
+  Task<> validate();
+
   /// A copy whose calls fail with TimeoutError after `seconds` of the
   /// container's clock without a reply (0: the container's call_timeout).
   AgentProxy with_timeout(double seconds) const {
@@ -220,21 +259,28 @@ class AgentProxy {
     return p;
   }
 
-  /// The underlying RPC proxy (path `agents/<id>`).
+  /// The underlying RPC proxy (path `agents/<id>`; unbound for a received
+  /// address until it connected).
   const rpc::Proxy& proxy() const noexcept { return proxy_; }
-  /// The agent's class name as its container reported it.
-  const std::string& class_name() const noexcept { return class_name_; }
-  /// The URL used to connect.
+  /// The agent's class name as its container reported it ("" until known; see validate()).
+  std::string class_name() const { return class_name_.empty() && source_ ? source_->class_name() : class_name_; }
+  /// The agent's address: the URL used to connect, or the peer container's
+  /// URL plus the id; "" when unknown (a reference over a connection the peer opened).
   const std::string& url() const noexcept { return url_; }
-  explicit operator bool() const noexcept { return static_cast<bool>(proxy_); }
+  explicit operator bool() const noexcept { return static_cast<bool>(proxy_) || static_cast<bool>(source_); }
 
+  /// Prints `ClassNameProxy('<url>')`; `AgentProxy(...)` while the class name
+  /// is unknown, the reference's path while the address is.
   friend std::ostream& operator<<(std::ostream& os, const AgentProxy& p) {
-    return os << p.class_name_ << "Proxy('" << p.url_ << "')";
+    std::string name = p.class_name();
+    return os << (name.empty() ? "Agent" : name) << "Proxy('" << (p.url_.empty() ? p.proxy_.path() : p.url_) << "')";
   }
 
  private:
-  // The callee runs synchronously up to its first suspension; a coroutine's
-  // rest is awaited with the same checks and deadline as any in-process call.
+  // The callee runs at once; a synchronous function's result is there when
+  // it returns (nothing spawned, nothing allocated), a coroutine goes on as
+  // a task of its own that this call awaits with the same checks and
+  // deadline as any in-process call.
   template <class R, std::size_t N>
   static Task<R> local_call(rpc::Proxy via, Container* container, std::size_t index, std::string name,
                             std::array<Value, N> args) {
@@ -283,4 +329,11 @@ template <class T>
   requires std::derived_from<T, uvmas::Agent>
 struct uvmas::ValueTraits<T> {
   static uvmas::Value to_value(const T& agent) { return agent.ref(); }
+};
+
+/// Agent proxies as values: the agent's address (how a proxy is passed on;
+/// SerializationError when it is unknown).
+template <>
+struct uvmas::ValueTraits<uvmas::AgentProxy> {
+  static uvmas::Value to_value(const uvmas::AgentProxy& proxy);
 };

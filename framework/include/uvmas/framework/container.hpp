@@ -161,6 +161,12 @@ class Container {
   /// passed (0: one attempt; infinity: until accepted). The ConnectionError
   /// then ends in `(retried for <timeout> s)`.
   Task<AgentProxy> connect(std::string_view url, double timeout);
+  /// A proxy of the agent at `url` without waiting (what an AgentProxy
+  /// parameter makes of a received address): ready at once for an agent of
+  /// this container or one already validated on a cached connection, else it
+  /// connects as connect(url) does on its first call (or validate()), and
+  /// again after its connection was lost. ValueError for a bad URL.
+  AgentProxy proxy_for(std::string_view url);
 
   /// Stops listening, closes every connection (pending calls fail with
   /// ConnectionError), cancels every task of `tasks()` and, for a clock the
@@ -212,7 +218,18 @@ class Container {
 
  private:
   friend class Agent;
+  friend class AgentProxy;
   class Reconnecting;  // the ProxySource of re-connecting agent proxies
+  class Connecting;    // the ProxySource of proxies made from a received address
+
+  /// The agent proxy of a reference to agent `aid` received over `proxy`'s connection.
+  AgentProxy received_agent(rpc::Proxy proxy, std::string_view aid);
+  /// The class name validate_aid gave for `aid` on the cached connection to `peer_url`, or "".
+  std::string validated_name(std::string_view peer_url, std::string_view aid) const;
+  /// Records what validate_aid gave for `aid` on the cached connection to `peer_url` (if any).
+  void note_validated(std::string_view peer_url, const std::string& aid, const std::string& class_name);
+  /// The cached connection to the container at `peer_url` ("<container url>/"), or nullptr.
+  detail::OutgoingConnection* outgoing_to(std::string_view peer_url) const;
 
   std::size_t register_agent(Agent* agent);
   /// The debug log line for a freshly spawned agent (once it is fully constructed, so its class name is known).

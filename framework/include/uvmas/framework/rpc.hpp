@@ -34,6 +34,10 @@
 #include <utility>
 #include <vector>
 
+namespace uvmas {
+class Container;
+}  // namespace uvmas
+
 namespace uvmas::detail {
 /// The class name without namespaces of a demangled `typeid` name.
 std::string short_type_name(const std::type_info& type);
@@ -89,6 +93,8 @@ class Proxy {
   Proxy(std::shared_ptr<detail::ConnectionState> state, std::string path)
       : state_(std::move(state)), path_(std::move(path)) {}
 
+  /// The proxy of the peer's root service on the same connection (path "").
+  Proxy root() const { return Proxy(state_, ""); }
   /// The proxy of the child `name` (path joined with `/`).
   Proxy operator[](std::string_view name) const { return Proxy(state_, join(name)); }
   /// The path prefix ("" for the peer's root service).
@@ -136,6 +142,15 @@ class Proxy {
     return convert_result<R>(state_, call_value(name, std::move(args), std::move(kwargs)));
   }
 
+  /// The proxy of the root service of the connection `ctx`'s request came over.
+  static Proxy root_of(const CallContext& ctx);
+  /// The agent container this proxy's connection belongs to (see
+  /// Connection::set_container), or nullptr.
+  Container* container() const noexcept;
+  /// The base URL of the peer's agents when this side knows it (the
+  /// container URL it connected to, ending in "/"), else "".
+  std::string_view peer_url() const noexcept;
+
   /// Turns a received value into a proxy on `state`'s connection (used for
   /// arguments and results of type Proxy); TypeError if it is not a service reference.
   static Proxy from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v);
@@ -154,6 +169,8 @@ class Proxy {
       return from_value(state, v);
     } else if constexpr (std::is_same_v<R, Value>) {
       return v;
+    } else if constexpr (requires { R::from_received(std::declval<const Proxy&>(), v); }) {
+      return R::from_received(Proxy(state, ""), v);
     } else {
       return v.as<R>();
     }
@@ -310,6 +327,9 @@ T convert_arg(const CallContext& ctx, const Value& v, const MethodTable& t, cons
   try {
     if constexpr (std::is_same_v<T, Proxy>) {
       return Proxy::from_value(ctx.connection, v);
+    } else if constexpr (requires { T::from_received(std::declval<const Proxy&>(), v); }) {
+      // A type that needs the connection the value came over (AgentProxy).
+      return T::from_received(Proxy::root_of(ctx), v);
     } else if constexpr (std::is_same_v<T, Value>) {
       return v;
     } else {
@@ -713,6 +733,11 @@ class Connection {
   /// Sets the default deadline of calls on this connection, in seconds of
   /// `clock` (0: none); for an in-process connection the only way to set one.
   void set_call_timeout(Clock& clock, double seconds);
+  /// Marks the connection as one of `container`'s (which must outlive its
+  /// use), so that agent references received on it become agent proxies;
+  /// `peer_url` is the base URL of the peer's agents when known ("" for a
+  /// connection the peer opened: its listening address is not on the wire).
+  void set_container(Container* container, std::string peer_url);
 
  private:
   std::shared_ptr<detail::ConnectionState> state_;
