@@ -297,7 +297,21 @@ void ChannelCore::on_drained() {
   drain_waiters_.wake_all(loop_);
 }
 
-void ChannelCore::finish(std::string reason, bool graceful) {
+Task<> ChannelCore::close(std::string reason) {
+  auto self = shared_from_this();  // the close callbacks may drop the last handle
+  finish(std::move(reason), true);
+  if (stream_->closed()) co_return;
+  if (stream_->buffered() > 0) {
+    try {
+      co_await with_timeout(loop_.service<LoopWallClock>().clock, close_linger_seconds, stream_->drained());
+    } catch (const TimeoutError&) {
+      // The peer stopped reading: what it did not take is dropped.
+    }
+  }
+  stream_->close_gracefully();
+}
+
+void ChannelCore::finish(std::string reason, bool keep_stream) {
   if (closed_) return;
   std::shared_ptr<ChannelCore> self;
   try {
@@ -308,8 +322,8 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   tally_.close();  // frames in flight on this end are lost with it
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
   if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + peer_ + " closed: " + reason_);
-  if (graceful) {
-    stream_->close_gracefully();
+  if (keep_stream) {
+    stream_->pause_reading();
   } else {
     stream_->close();
   }
@@ -465,10 +479,11 @@ Task<Value> Channel::send(Value content, double timeout) {
 
 Task<Request> Channel::recv() { return core_->recv(); }
 
-Task<> Channel::close() {
+Task<> Channel::close() { return close("connection closed"); }
+
+Task<> Channel::close(std::string reason) {
   auto core = core_;
-  core->close_gracefully();
-  co_return;
+  co_await core->close(std::move(reason));
 }
 
 void Channel::abort(std::string_view reason) { core_->abort(reason); }

@@ -80,7 +80,11 @@ Task<> Server::shutdown() {
   close();
   std::vector<Channel> all;
   for (auto& [key, ch] : impl_->open) all.push_back(ch);
-  for (auto& ch : all) ch.abort("server shut down");
+  // Every connection stops now and closes once what it queued (the replies
+  // already given) has left, so a reply sent just before shutdown arrives.
+  TaskGroup closing(impl_->loop, "closing a connection");
+  for (auto& ch : all) closing.spawn(ch.close("server shut down"));
+  co_await closing.join();
   co_await impl_->clients.cancel_and_wait();
 }
 

@@ -66,11 +66,10 @@ class TestService {
   Event& stop_;
 };
 
-Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
+Task<> serve_until_stopped(Server* server, Event* stop) {
   co_await stop->wait();
-  server->close();
-  // Let the last replies (the shutdown's "bye") reach the peers.
-  co_await clock->sleep(0.05);
+  // The graceful closes send the last replies (the shutdown's "bye") first.
+  co_await server->shutdown();
 }
 
 int run_serve(const std::string& address, const std::string& codec, const TlsFlags& tls) {
@@ -90,7 +89,7 @@ int run_serve(const std::string& address, const std::string& codec, const TlsFla
   }
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
-  loop.run(serve_until_stopped(&clock, server.get(), &stop));
+  loop.run(serve_until_stopped(server.get(), &stop));
   server.reset();
   return 0;
 }
