@@ -415,7 +415,7 @@ Task<> Request::fail_value(Value content) {
   finished();
 }
 
-Channel Request::channel() const { return Channel(core_); }
+Channel Request::channel() const { return detail::ChannelAccess::make(core_); }
 
 // -- Channel ------------------------------------------------------------------
 
@@ -522,7 +522,7 @@ Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
   auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options);
   core->start();
   if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + core->peer_name() + " opened");
-  return Channel(core);
+  return detail::ChannelAccess::make(std::move(core));
 }
 
 namespace {

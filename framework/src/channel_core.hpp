@@ -10,6 +10,12 @@
 
 namespace uvmas::detail {
 
+/// The library's own way between a Channel handle and its core.
+struct ChannelAccess {
+  static Channel make(std::shared_ptr<ChannelCore> core) noexcept { return Channel(std::move(core)); }
+  static ChannelCore* core(const Channel& channel) noexcept { return channel.core_.get(); }
+};
+
 /// How long Channel::close() waits, in wall-clock seconds, for a peer that
 /// stopped reading to take what is queued before dropping it.
 inline constexpr double close_linger_seconds = 10;

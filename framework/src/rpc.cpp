@@ -79,6 +79,12 @@ struct ConnectionState final : RequestHandler, std::enable_shared_from_this<Conn
   } cancel_requests{this};
 };
 
+/// The library's own way to the private constructors of the rpc handles.
+struct ConnectionAccess {
+  static CallContext context(ConnectionState* state) noexcept { return CallContext(state); }
+  static Connection connection(std::shared_ptr<ConnectionState> state) { return Connection(std::move(state)); }
+};
+
 namespace {
 
 std::string check_content(const Value& content) {
@@ -106,7 +112,7 @@ Task<> release_later(Loop* loop, std::shared_ptr<ConnectionState> state) {
 Task<> ConnectionState::serve(ConnectionState* self, Request request) {
   // Functions may keep proxies (hence the state) beyond the connection's own owner.
   std::shared_ptr<ConnectionState> keep = self->shared_from_this();
-  CallContext ctx{self};
+  const CallContext ctx = ConnectionAccess::context(self);
   std::exception_ptr error;
   Value result;
   try {
@@ -260,7 +266,7 @@ Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::s
   std::optional<Outcome> outcome;
   try {
     PathWalk walk(path);
-    outcome.emplace(state->root->invoke(CallContext{state.get()}, walk, args, kwargs));
+    outcome.emplace(state->root->invoke(detail::ConnectionAccess::context(state.get()), walk, args, kwargs));
   } catch (...) {
     remote_failure(*state, std::current_exception());
   }
@@ -328,7 +334,7 @@ Outcome Proxy::invoke_in_process(std::span<const Value> args, Outcome (*invoke)(
   check_request(*s, args, Map{});
   std::optional<Outcome> outcome;
   try {
-    outcome.emplace(invoke(data, CallContext{s}));
+    outcome.emplace(invoke(data, detail::ConnectionAccess::context(s)));
   } catch (...) {
     remote_failure(*s, std::current_exception());
   }
@@ -343,8 +349,9 @@ Task<Value> Proxy::finish_in_process(std::string_view name, Task<Value> task) co
   return finish_loopback(state_, std::move(task));
 }
 
-Proxy Proxy::from_value(detail::ConnectionState* state, const Value& v) {
-  return from_value(state ? state->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), v);
+Proxy CallContext::proxy(const Value& reference) const {
+  return Proxy::from_value(connection_ ? connection_->shared_from_this() : std::shared_ptr<detail::ConnectionState>(),
+                           reference);
 }
 
 Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
@@ -518,12 +525,13 @@ void Connection::abort(std::string_view reason) {
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
   root.adopt_members();
-  return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
+  return detail::ConnectionAccess::connection(
+      std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options) {
   root.adopt_members();
-  return Connection(
+  return detail::ConnectionAccess::connection(
       std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), make_codec(rpc_options(options))));
 }
 
@@ -551,7 +559,9 @@ std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* roo
 }
 }  // namespace
 
-Connection make_connection(Channel channel, Router* root) { return Connection(make_state(std::move(channel), root)); }
+Connection make_connection(Channel channel, Router* root) {
+  return detail::ConnectionAccess::connection(make_state(std::move(channel), root));
+}
 
 namespace {
 
@@ -574,7 +584,7 @@ Task<> serve_connection(Channel channel, Router* root, std::shared_ptr<const Cli
   auto state = make_state(std::move(channel), root);
   if (client_connected && *client_connected) {
     try {
-      (*client_connected)(Connection(state));
+      (*client_connected)(detail::ConnectionAccess::connection(state));
     } catch (const std::exception& e) {
       state->channel.abort(std::string("client_connected callback failed: ") + e.what());
     }
@@ -587,14 +597,8 @@ Task<> serve_connection(Channel channel, Router* root, std::shared_ptr<const Cli
 Task<Connection> open_connection(Loop& loop, std::string_view address) {
   return connect_rpc(loop, std::string(address), ChannelOptions{}, nullptr);
 }
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options) {
-  return connect_rpc(loop, std::string(address), std::move(options), nullptr);
-}
-Task<Connection> open_connection(Loop& loop, std::string_view address, Router& root) {
-  return connect_rpc(loop, std::string(address), ChannelOptions{}, &root);
-}
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options, Router& root) {
-  return connect_rpc(loop, std::string(address), std::move(options), &root);
+Task<Connection> open_connection(Loop& loop, std::string_view address, ConnectionOptions options) {
+  return connect_rpc(loop, std::string(address), std::move(options.channel), options.root);
 }
 
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root) {

@@ -34,7 +34,7 @@ struct Server::Impl {
 
   void accept(StreamPtr stream) {
     Channel ch = make_channel(std::move(stream), options);
-    auto* key = ch.core().get();
+    auto* key = detail::ChannelAccess::core(ch);
     open.emplace(key, ch);
     ch.on_close([this, key](std::string_view) { forget(key); });
     if (on_client) clients.spawn(on_client(ch));

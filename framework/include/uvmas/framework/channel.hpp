@@ -73,6 +73,7 @@ struct ChannelOptions {
 
 namespace detail {
 class ChannelCore;
+struct ChannelAccess;
 }
 
 class Channel;
@@ -144,7 +145,6 @@ class RequestHandler {
 class Channel {
  public:
   Channel() = default;
-  explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
 
   /// Sends a request and waits for its reply, at most call_timeout() seconds
   /// if that is set. Throws RemoteException (the peer failed),
@@ -199,9 +199,10 @@ class Channel {
 
   explicit operator bool() const noexcept { return static_cast<bool>(core_); }
   friend bool operator==(const Channel& a, const Channel& b) noexcept { return a.core_ == b.core_; }
-  const std::shared_ptr<detail::ChannelCore>& core() const noexcept { return core_; }
 
  private:
+  friend struct detail::ChannelAccess;
+  explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
   std::shared_ptr<detail::ChannelCore> core_;
 };
 
