@@ -327,7 +327,21 @@ void ChannelCore::on_drained() {
   drain_waiters_.wake_all(loop_);
 }
 
-void ChannelCore::finish(std::string reason, bool graceful) {
+Task<> ChannelCore::close(std::string reason) {
+  auto self = shared_from_this();  // the close callbacks may drop the last handle
+  finish(std::move(reason), true);
+  if (stream_->closed()) co_return;
+  if (stream_->buffered() > 0) {
+    try {
+      co_await with_timeout(loop_.service<LoopWallClock>().clock, close_linger_seconds, stream_->drained());
+    } catch (const TimeoutError&) {
+      // The peer stopped reading: what it did not take is dropped.
+    }
+  }
+  stream_->close_gracefully();
+}
+
+void ChannelCore::finish(std::string reason, bool keep_stream) {
   if (closed_) return;
   std::shared_ptr<ChannelCore> self;
   try {
@@ -339,8 +353,8 @@ void ChannelCore::finish(std::string reason, bool graceful) {
   reason_ = reason.empty() ? "connection closed" : std::move(reason);
   if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + peer_ + " closed: " + reason_);
   if (observed_) observed_->closed(reason_);
-  if (graceful) {
-    stream_->close_gracefully();
+  if (keep_stream) {
+    stream_->pause_reading();
   } else {
     stream_->close();
   }
@@ -432,7 +446,7 @@ Task<> Request::fail_value(Value content) {
   finished();
 }
 
-Channel Request::channel() const { return Channel(core_); }
+Channel Request::channel() const { return detail::ChannelAccess::make(core_); }
 
 // -- Channel ------------------------------------------------------------------
 
@@ -496,10 +510,11 @@ Task<Value> Channel::send(Value content, double timeout) {
 
 Task<Request> Channel::recv() { return core_->recv(); }
 
-Task<> Channel::close() {
+Task<> Channel::close() { return close("connection closed"); }
+
+Task<> Channel::close(std::string reason) {
   auto core = core_;
-  core->close_gracefully();
-  co_return;
+  co_await core->close(std::move(reason));
 }
 
 void Channel::abort(std::string_view reason) { core_->abort(reason); }
@@ -538,7 +553,7 @@ Channel make_channel(StreamPtr stream, const ChannelOptions& options) {
   auto core = std::make_shared<detail::ChannelCore>(std::move(stream), make_codec(options), options);
   core->start();
   if (log_enabled(LogLevel::debug)) log(LogLevel::debug, "connection to " + core->peer_name() + " opened");
-  return Channel(core);
+  return detail::ChannelAccess::make(std::move(core));
 }
 
 namespace {

@@ -11,6 +11,16 @@
 
 namespace uvmas::detail {
 
+/// The library's own way between a Channel handle and its core.
+struct ChannelAccess {
+  static Channel make(std::shared_ptr<ChannelCore> core) noexcept { return Channel(std::move(core)); }
+  static ChannelCore* core(const Channel& channel) noexcept { return channel.core_.get(); }
+};
+
+/// How long Channel::close() waits, in wall-clock seconds, for a peer that
+/// stopped reading to take what is queued before dropping it.
+inline constexpr double close_linger_seconds = 10;
+
 /// Seconds as a person reads them: "0.5", "2", "1e-06".
 std::string seconds_text(double seconds);
 
@@ -90,8 +100,11 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void abort(std::string_view reason) noexcept;
   /// Stops counting this end's frames toward the idle check (a control connection).
   void set_control() noexcept { tally_.close(); }
-  /// Closes after flushing what is queued (Channel::close()).
-  void close_gracefully() noexcept { finish("connection closed", true); }
+  /// Closes the channel now (pending requests fail with `reason`, nothing
+  /// more is read or sent) and the stream once what is queued has left, or
+  /// after close_linger_seconds of wall time if the peer stops reading.
+  /// Completes when the stream is closed; a second call waits as well.
+  Task<> close(std::string reason);
   bool closed() const noexcept { return closed_; }
   /// False once closed; also closes the channel (and returns false) when the
   /// stream reports its peer gone (an EOF or reset not yet read).
@@ -133,7 +146,9 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Takes the parked request once there is room, then the bytes behind it.
   void unstall();
   void protocol_error(std::string reason);
-  void finish(std::string reason, bool graceful = false);
+  /// Marks the channel closed and fails what waits on it; closes the stream
+  /// unless `keep_stream` (close() drains it first).
+  void finish(std::string reason, bool keep_stream = false);
 
   Loop& loop_;
   StreamPtr stream_;

@@ -427,10 +427,12 @@ Task<rpc::Connection> Container::connection_to(Container* self, Address key, dou
 Task<rpc::Connection> Container::open_retrying(Container* self, Address key, double timeout) {
   Clock& clock = *self->clock_;
   const double start = clock.time();
+  rpc::ConnectionOptions options(self->channel_options_);
+  options.root = &self->root_;  // the peer's agents call back over the same connection
   for (;;) {
     std::string why;
     try {
-      co_return co_await rpc::open_connection(*self->loop_, key.url(), self->channel_options_, self->root_);
+      co_return co_await rpc::open_connection(*self->loop_, key.url(), options);
     } catch (const ConnectionError& e) {
       why = e.what();
     }

@@ -88,6 +88,12 @@ struct ConnectionState final : uvmas::detail::InlineRequestHandler, std::enable_
   } cancel_requests{this};
 };
 
+/// The library's own way to the private constructors of the rpc handles.
+struct ConnectionAccess {
+  static CallContext context(ConnectionState* state) noexcept { return CallContext(state); }
+  static Connection connection(std::shared_ptr<ConnectionState> state) { return Connection(std::move(state)); }
+};
+
 namespace {
 
 bool well_formed(const Value& content) noexcept {
@@ -140,7 +146,7 @@ void ConnectionState::answer(uvmas::detail::ChannelCore& core, Value& id, Value&
     if (!root) throw LookupError("this side serves no RPC service on this connection");
     const Array& a = content.as_array();
     PathWalk walk(a[0].as_string());
-    Outcome outcome = root->invoke(CallContext{this}, walk, a[1].as_array(), a[2].as_map());
+    Outcome outcome = root->invoke(ConnectionAccess::context(this), walk, a[1].as_array(), a[2].as_map());
     if (!outcome.pending()) {
       core.send_reply(id, std::move(outcome.value()));
       return;
@@ -365,7 +371,7 @@ Task<Value> call_loopback(std::shared_ptr<detail::ConnectionState> state, std::s
   std::optional<Outcome> outcome;
   try {
     PathWalk walk(path);
-    outcome.emplace(state->root->invoke(CallContext{state.get()}, walk, args, kwargs));
+    outcome.emplace(state->root->invoke(detail::ConnectionAccess::context(state.get()), walk, args, kwargs));
   } catch (...) {
     remote_failure(*state, std::current_exception());
   }
@@ -433,7 +439,7 @@ Outcome Proxy::invoke_in_process(std::span<const Value> args, Outcome (*invoke)(
   check_request(*s, args, Map{});
   std::optional<Outcome> outcome;
   try {
-    outcome.emplace(invoke(data, CallContext{s}));
+    outcome.emplace(invoke(data, detail::ConnectionAccess::context(s)));
   } catch (...) {
     remote_failure(*s, std::current_exception());
   }
@@ -449,15 +455,16 @@ Task<Value> Proxy::finish_in_process(std::string_view name, Task<Value> task) co
 }
 
 Proxy Proxy::root_of(const CallContext& ctx) {
-  return Proxy(ctx.connection ? ctx.connection->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), "");
+  return Proxy(ctx.connection_ ? ctx.connection_->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), "");
 }
 
 Container* Proxy::container() const noexcept { return state_ ? state_->container : nullptr; }
 
 std::string_view Proxy::peer_url() const noexcept { return state_ ? std::string_view(state_->peer_url) : std::string_view(); }
 
-Proxy Proxy::from_value(detail::ConnectionState* state, const Value& v) {
-  return from_value(state ? state->shared_from_this() : std::shared_ptr<detail::ConnectionState>(), v);
+Proxy CallContext::proxy(const Value& reference) const {
+  return Proxy::from_value(connection_ ? connection_->shared_from_this() : std::shared_ptr<detail::ConnectionState>(),
+                           reference);
 }
 
 Proxy Proxy::from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v) {
@@ -638,12 +645,13 @@ void Connection::abort(std::string_view reason) {
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin) {
   root.adopt_members();
-  return Connection(std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
+  return detail::ConnectionAccess::connection(
+      std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), std::nullopt));
 }
 
 Connection loopback_connection(Loop& loop, Router& root, std::string origin, const ChannelOptions& options) {
   root.adopt_members();
-  return Connection(
+  return detail::ConnectionAccess::connection(
       std::make_shared<detail::ConnectionState>(loop, &root, std::move(origin), make_codec(rpc_options(options))));
 }
 
@@ -671,7 +679,9 @@ std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* roo
 }
 }  // namespace
 
-Connection make_connection(Channel channel, Router* root) { return Connection(make_state(std::move(channel), root)); }
+Connection make_connection(Channel channel, Router* root) {
+  return detail::ConnectionAccess::connection(make_state(std::move(channel), root));
+}
 
 namespace {
 
@@ -694,7 +704,7 @@ Task<> serve_connection(Channel channel, Router* root, std::shared_ptr<const Cli
   auto state = make_state(std::move(channel), root);
   if (client_connected && *client_connected) {
     try {
-      (*client_connected)(Connection(state));
+      (*client_connected)(detail::ConnectionAccess::connection(state));
     } catch (const std::exception& e) {
       state->channel.abort(std::string("client_connected callback failed: ") + e.what());
     }
@@ -707,14 +717,8 @@ Task<> serve_connection(Channel channel, Router* root, std::shared_ptr<const Cli
 Task<Connection> open_connection(Loop& loop, std::string_view address) {
   return connect_rpc(loop, std::string(address), ChannelOptions{}, nullptr);
 }
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options) {
-  return connect_rpc(loop, std::string(address), std::move(options), nullptr);
-}
-Task<Connection> open_connection(Loop& loop, std::string_view address, Router& root) {
-  return connect_rpc(loop, std::string(address), ChannelOptions{}, &root);
-}
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options, Router& root) {
-  return connect_rpc(loop, std::string(address), std::move(options), &root);
+Task<Connection> open_connection(Loop& loop, std::string_view address, ConnectionOptions options) {
+  return connect_rpc(loop, std::string(address), std::move(options.channel), options.root);
 }
 
 std::unique_ptr<Server> start_server(Loop& loop, std::string_view address, Router& root) {

@@ -34,7 +34,7 @@ struct Server::Impl {
 
   void accept(StreamPtr stream) {
     Channel ch = make_channel(std::move(stream), options);
-    auto* key = ch.core().get();
+    auto* key = detail::ChannelAccess::core(ch);
     open.emplace(key, ch);
     ch.on_close([this, key](std::string_view) { forget(key); });
     if (on_client) clients.spawn(on_client(ch));
@@ -81,7 +81,11 @@ Task<> Server::shutdown() {
   close();
   std::vector<Channel> all;
   for (auto& [key, ch] : impl_->open) all.push_back(ch);
-  for (auto& ch : all) ch.abort("server shut down");
+  // Every connection stops now and closes once what it queued (the replies
+  // already given) has left, so a reply sent just before shutdown arrives.
+  TaskGroup closing(impl_->loop, "closing a connection");
+  for (auto& ch : all) closing.spawn(ch.close("server shut down"));
+  co_await closing.join();
   co_await impl_->clients.cancel_and_wait();
 }
 

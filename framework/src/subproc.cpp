@@ -96,8 +96,7 @@ class StepControl {
 
 Task<> serve_until_stopped(Container* container, Manager* manager) {
   co_await manager->stopped();
-  // Let the reply to stop() leave before the connections close.
-  for (int i = 0; i < 3; ++i) co_await container->loop().yield();
+  // The reply to stop() is queued by now; the shutdown's graceful closes send it.
   co_await container->shutdown();
 }
 

@@ -11,7 +11,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <random>
 #include <sstream>
 
@@ -385,7 +384,8 @@ Task<> shutdown_with_calls_in_flight(Loop* loop, Container* a, Container* b, std
   TaskGroup group(*loop);
   group.spawn(slow_call(remote, &error_b));
   for (int i = 0; i < 5; ++i) co_await loop->yield();
-  auto start = std::chrono::steady_clock::now();
+  // The slow calls would be answered after 30 s: an error instead shows the
+  // shutdown failed them (and the test's timeout bounds the wait).
   co_await b->shutdown();  // the peer goes away
   co_await group.join();
   EXPECT_FALSE(error_b.empty());
@@ -398,7 +398,6 @@ Task<> shutdown_with_calls_in_flight(Loop* loop, Container* a, Container* b, std
   co_await a->shutdown();  // our own container goes away
   co_await group.join();
   EXPECT_FALSE(error_a.empty());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   co_await c->shutdown();
 }
 

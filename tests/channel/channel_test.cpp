@@ -6,6 +6,7 @@
 
 #include <uvmas/codecs/error.hpp>
 #include <uvmas/core/error.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/channel.hpp>
 
 #include <gtest/gtest.h>
@@ -385,6 +386,74 @@ TEST(Channel, ManyRequestsInFlightOnOneConnection) {
     EXPECT_EQ(ok, 1000);
   };
   loop.run(client(loop, server->address().url()));
+}
+
+TEST(Channel, AReplySentJustBeforeCloseArrives) {
+  Loop loop;
+  const std::string big(std::size_t{16} << 20, 'r');  // leaves over several loop passes
+  auto server = start_server(loop, "tcp://127.0.0.1:0", [&big](Channel ch) -> Task<> {
+    Request req = co_await ch.recv();
+    co_await req.reply(big);
+    co_await ch.close();
+    EXPECT_TRUE(ch.closed());
+  });
+  auto client = [](Loop& l, std::string addr) -> Task<std::size_t> {
+    Channel ch = co_await open_connection(l, addr);
+    Value reply = co_await ch.send("last words?");
+    EXPECT_THROW(co_await ch.send("again"), ConnectionError);
+    co_return reply.as_string().size();
+  };
+  EXPECT_EQ(loop.run(client(loop, server->address().url())), big.size());
+}
+
+TEST(Channel, ServerShutdownSendsTheRepliesAlreadyGiven) {
+  Loop loop;
+  Event stop(loop);
+  auto server = start_server(loop, "tcp://127.0.0.1:0", [&stop](Channel ch) -> Task<> {
+    Request req = co_await ch.recv();
+    stop.set();  // the shutdown begins before the reply is even queued
+    co_await req.reply("bye");
+  });
+  auto stopper = [](Event& stop, Server& server) -> Task<> {
+    co_await stop.wait();
+    co_await server.shutdown();
+  };
+  loop.spawn(stopper(stop, *server));
+  auto client = [](Loop& l, std::string addr) -> Task<std::string> {
+    Channel ch = co_await open_connection(l, addr);
+    Value reply = co_await ch.send("shutdown");
+    EXPECT_THROW(co_await ch.send("again"), ConnectionError);
+    co_return reply.as_string();
+  };
+  EXPECT_EQ(loop.run(client(loop, server->address().url())), "bye");
+  EXPECT_EQ(server->connections(), 0u);
+}
+
+TEST(Channel, CloseFailsPendingRequestsWithTheReason) {
+  Loop loop;
+  auto server = start_server(loop, "tcp://127.0.0.1:0", [](Channel ch) -> Task<> {
+    for (;;) (void)co_await ch.recv();  // never answered
+  });
+  auto client = [](Loop& l, std::string addr) -> Task<std::string> {
+    Channel ch = co_await open_connection(l, addr);
+    auto closer = [](Channel c) -> Task<> { co_await c.close("done here"); };
+    TaskGroup group(l);
+    std::string error;
+    auto sender = [](Channel c, std::string& out) -> Task<> {
+      try {
+        co_await c.send("anyone?");
+      } catch (const ConnectionError& e) {
+        out = e.what();
+      }
+    };
+    group.spawn(sender(ch, error));
+    group.spawn(closer(ch));
+    co_await group.join();
+    EXPECT_EQ(ch.close_reason(), "done here");
+    co_return error;
+  };
+  std::string error = loop.run(client(loop, server->address().url()));
+  EXPECT_NE(error.find("done here"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -8,11 +8,13 @@
 #include "support/serve_child.hpp"
 
 #include <uvmas/clocks/wall_clock.hpp>
+#include <uvmas/framework/container.hpp>
 #include <uvmas/framework/rpc.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 
 namespace {
@@ -80,6 +82,42 @@ TEST(NoSigpipe, RpcServerInThisProcessSurvivesTheSamePeer) {
   peer.join();
   EXPECT_EQ(sum, 3);
   loop.run(server->shutdown());
+}
+
+// What the process decides about signals stays the process's: a container
+// (its construction, a call, its shutdown) leaves every disposition and the
+// thread's signal mask as it found them.
+struct SignalState {
+  void* handlers[3];
+  sigset_t mask;
+  static SignalState now() {
+    SignalState s{};
+    const int signals[3] = {SIGPIPE, SIGINT, SIGTERM};
+    for (int i = 0; i < 3; ++i) {
+      struct sigaction a {};
+      ::sigaction(signals[i], nullptr, &a);
+      s.handlers[i] = reinterpret_cast<void*>(a.sa_handler);
+    }
+    ::pthread_sigmask(SIG_SETMASK, nullptr, &s.mask);
+    return s;
+  }
+  bool same_as(const SignalState& o) const {
+    for (int i = 0; i < 3; ++i)
+      if (handlers[i] != o.handlers[i]) return false;
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM})
+      if (sigismember(&mask, sig) != sigismember(&o.mask, sig)) return false;
+    return true;
+  }
+};
+
+TEST(NoSigpipe, AContainerLeavesTheProcessSignalHandlingAlone) {
+  const SignalState before = SignalState::now();
+  Loop loop;
+  auto container = Container::create(loop, "tcp://127.0.0.1:0");
+  EXPECT_TRUE(SignalState::now().same_as(before));
+  loop.run(container->shutdown());
+  container.reset();
+  EXPECT_TRUE(SignalState::now().same_as(before));
 }
 
 }  // namespace

@@ -31,7 +31,9 @@ Task<int> session(Loop& loop, ChildProcess& child, Format codec) {
   options.codec = codec;
   rpc::Router mine("tests.Client");
   mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-  rpc::Connection con = co_await rpc::open_connection(loop, ready.substr(6), options, mine);
+  rpc::ConnectionOptions serving(options);
+  serving.root = &mine;
+  rpc::Connection con = co_await rpc::open_connection(loop, ready.substr(6), serving);
   rpc::Proxy remote = con.remote();
   EXPECT_EQ(co_await remote.call<int>("add", 1, 2), 3);
   EXPECT_EQ(co_await remote.call<std::string>("add", std::string("a"), std::string("b")), "ab");

@@ -28,7 +28,9 @@ Task<> checks(Loop& loop, std::string address, Format codec) {
   options.codec = codec;
   rpc::Router mine("tests.Client");
   mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-  rpc::Connection con = co_await rpc::open_connection(loop, address, options, mine);
+  rpc::ConnectionOptions serving(options);
+  serving.root = &mine;
+  rpc::Connection con = co_await rpc::open_connection(loop, address, serving);
   rpc::Proxy remote = con.remote();
 
   // add, add_kwargs, add_strings

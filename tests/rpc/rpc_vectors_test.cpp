@@ -139,7 +139,9 @@ Task<> client_calls(Loop& loop, std::string address, Format format, std::string 
   root.expose("cb_mul", [](int a, int b) { return a * b; });
   child.expose("cb_mul", [](int a, int b) { return a * b + 1; });
   root.add_sub("child", child);
-  rpc::Connection con = co_await rpc::open_connection(loop, address, options, root);
+  rpc::ConnectionOptions serving(options);
+  serving.root = &root;
+  rpc::Connection con = co_await rpc::open_connection(loop, address, serving);
   rpc::Proxy r = con.remote();
   Array none;
   Map no_kw;

@@ -6,6 +6,7 @@
 
 #include "fake_mosaik.hpp"
 #include "support/raw_peer.hpp"
+#include "support/reserved_port.hpp"
 #include "support/process.hpp"
 #include "support/test_support.hpp"
 #include "support/vectors.hpp"
@@ -182,16 +183,10 @@ Task<int> run_cmd_mode(Loop* loop, WallClock* clock, Scenario scenario, int work
   return with_role_connected(loop, clock, scenario.role, workers, talk);
 }
 
-std::uint16_t free_port(Loop& loop) {
-  auto probe = listen_stream(loop, Address::parse("tcp://127.0.0.1:0"), [](StreamPtr) {});
-  std::uint16_t port = probe->address().port;
-  probe->close();
-  return port;
-}
-
 Task<int> run_connect_mode(Loop* loop, WallClock* clock, Scenario scenario, int workers,
                            const std::vector<Frame>* frames) {
-  const std::uint16_t port = free_port(*loop);
+  const test::ReservedPort reserved;  // the program listens here
+  const std::uint16_t port = reserved.port();
   std::vector<std::string> argv = role_command(scenario.role, workers);
   argv.push_back("--listen");
   argv.push_back("127.0.0.1:" + std::to_string(port));
@@ -400,8 +395,8 @@ TEST(MosaikRolesWorkers, WorkersEndWhenTheProgramIsKilled) {
 }
 
 TEST(MosaikRolesProgram, UnreachableMosaikIsAClearErrorAndNonZeroExit) {
-  Loop loop;
-  const std::uint16_t port = free_port(loop);
+  const test::ReservedPort reserved;  // bound, never listening: connecting is refused
+  const std::uint16_t port = reserved.port();
   auto r = test::run_process(roles_binary() + " --role counter 127.0.0.1:" + std::to_string(port) + " 2>&1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("cannot connect to mosaik at 127.0.0.1:"), std::string::npos) << r.out;
@@ -435,8 +430,8 @@ TEST(MosaikRolesProgram, ABadWorkerCountGetsUsageAndExitTwo) {
 }
 
 TEST(MosaikRolesProgram, ListeningWithoutMosaikGivesUpAfterTheTimeoutWithExitOne) {
-  Loop loop;
-  const std::uint16_t port = free_port(loop);
+  const test::ReservedPort reserved;  // the program listens here
+  const std::uint16_t port = reserved.port();
   auto r = test::run_process(roles_binary() + " --role counter --listen 127.0.0.1:" + std::to_string(port) +
                              " --timeout 0.3 2>&1");
   EXPECT_EQ(r.exit_code, 1);

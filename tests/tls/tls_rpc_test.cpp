@@ -36,7 +36,9 @@ TEST_P(TlsRpc, CallsAndCallbacksWorkOverMutualTls) {
   auto client = [](Loop& l, std::string addr, ChannelOptions o) -> Task<> {
     rpc::Router mine("tests.Client");
     mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-    rpc::Connection con = co_await rpc::open_connection(l, addr, o, mine);
+    rpc::ConnectionOptions serving(o);
+    serving.root = &mine;
+    rpc::Connection con = co_await rpc::open_connection(l, addr, serving);
     EXPECT_EQ(co_await con.remote().call<int>("add", 3, 4), 7);
     EXPECT_EQ(co_await con.remote().call<int>("call_back", mine, 4), 40);
     co_await con.close();

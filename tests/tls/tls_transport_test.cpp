@@ -240,6 +240,28 @@ TEST(TlsTransport, ServerCloseDeliversQueuedBytesThenEnds) {
   loop.run(body(loop, listener->address(), payload));
 }
 
+TEST(TlsTransport, DrainedWaitsUntilEveryQueuedByteIsEncryptedAndWithTheKernel) {
+  Loop loop;
+  EchoServer server(loop, loopback(), tls_options(tls_context("ca", "server")));
+  auto body = [](Loop& loop, EchoServer& server) -> Task<> {
+    auto stream = co_await connect_stream(loop, server.address(), tls_options(tls_context("ca", "client")));
+    Collector c(loop);
+    stream->start(c);
+    const std::string payload = pattern(6u << 20, 5);
+    stream->out() = payload;
+    EXPECT_GT(stream->buffered(), 0u);
+    co_await stream->drained();
+    EXPECT_EQ(stream->buffered(), 0u);
+    EXPECT_FALSE(stream->closed());
+    co_await stream->drained();  // nothing queued: completes at once
+    co_await tls_test::read_at_least(c, payload.size());
+    EXPECT_TRUE(c.data == payload) << c.data.size() << " of " << payload.size() << " bytes; " << c.reason;
+    stream->close();
+    co_await stream->drained();  // a closed stream has nothing to wait for
+  };
+  loop.run(body(loop, server));
+}
+
 TEST(TlsTransport, DropsAPlaintextClientAndServesTlsClientsBeforeAndAfter) {
   Loop loop;
   LogCapture log;

@@ -24,11 +24,10 @@ struct ServeSpec {
   ObserveFlags observe;
 };
 
-Task<> serve_until_stopped(Clock* clock, Server* server, Event* stop) {
+Task<> serve_until_stopped(Server* server, Event* stop) {
   co_await stop->wait();
-  server->close();
-  // Let the last replies (the shutdown's "bye") reach the peers.
-  co_await clock->sleep(0.05);
+  // The graceful closes send the last replies (the shutdown's "bye") first.
+  co_await server->shutdown();
 }
 
 int run_serve(const ServeSpec& spec) {
@@ -57,7 +56,7 @@ int run_serve(const ServeSpec& spec) {
   StopOnSignals signals(loop, [&stop] { stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
   ObserveFlags::announce(metrics.get());
-  loop.run(serve_until_stopped(&clock, server.get(), &stop));
+  loop.run(serve_until_stopped(server.get(), &stop));
   server.reset();
   return 0;
 }

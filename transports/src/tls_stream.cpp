@@ -45,9 +45,6 @@ TlsStream::TlsStream(Loop& loop, StreamPtr inner, std::shared_ptr<TlsContext> ct
     mbedtls_ssl_set_verify(ssl_.get(), &TlsStream::verify, this);
   }
   mbedtls_ssl_set_bio(ssl_.get(), this, &TlsStream::bio_send, &TlsStream::bio_recv, nullptr);
-  registry_ = &loop_.service<TlsRegistry>();
-  live_node_.stream = this;
-  registry_->live.push_back(live_node_);
 }
 
 TlsStream::~TlsStream() {
@@ -59,11 +56,6 @@ void TlsStream::begin_handshake(HandshakeListener& listener) {
   listener_ = &listener;
   inner_->start(*this);
   step_handshake();
-}
-
-void TlsStream::detach_registry() noexcept {
-  registry_ = nullptr;
-  live_node_.unlink();
 }
 
 void TlsStream::start(StreamHandler& handler) {
@@ -106,13 +98,21 @@ void TlsStream::close() noexcept {
     // A clean close: what the user queued, then close_notify, then FIN.
     encrypt_out();
     mbedtls_ssl_close_notify(ssl_.get());
-    inner_->flush();
-    if (registry_) {
-      registry_->linger(std::move(inner_));
-      return;
-    }
+    // The inner stream sends those bytes, then FIN, then closes by itself.
+    inner_->close_gracefully();
+    return;
   }
   inner_->close();
+}
+
+Task<> TlsStream::drained() {
+  // Plaintext queued here is encrypted into the inner stream first; what the
+  // user appends while the inner stream drains is waited for as well.
+  while (state_ == State::open && inner_ && (!out_.empty() || inner_->buffered() > 0)) {
+    encrypt_node_.unlink();
+    encrypt_and_flush();
+    if (state_ == State::open && inner_) co_await inner_->drained();
+  }
 }
 
 int TlsStream::bio_send(void* p, const unsigned char* buf, std::size_t len) {

@@ -36,7 +36,6 @@ class TlsStream final : public Stream, private StreamHandler {
   bool handshake_done() const noexcept { return state_ != State::handshaking; }
   /// Why the handshake failed ("" if it succeeded).
   const std::string& handshake_error() const noexcept { return error_; }
-  void detach_registry() noexcept;
 
   // -- Stream --------------------------------------------------------------
   void start(StreamHandler& handler) override;
@@ -48,6 +47,7 @@ class TlsStream final : public Stream, private StreamHandler {
     if (inner_) inner_->set_high_water(bytes);
   }
 
+  Task<> drained() override;
   void close() noexcept override;
   bool closed() const noexcept override { return state_ == State::closed; }
   bool peer_gone() noexcept override { return state_ == State::closed || !inner_ || inner_->peer_gone(); }
@@ -115,8 +115,6 @@ class TlsStream final : public Stream, private StreamHandler {
   std::vector<std::string> peer_names_;
   bool ip_mismatch_ = false;
   bool* destroyed_flag_ = nullptr;
-  TlsRegistry* registry_ = nullptr;
-  TlsRegistry::LiveNode live_node_;
   Node pump_node_{this, &TlsStream::pump};
   Node encrypt_node_{this, &TlsStream::encrypt_and_flush};
   Node done_node_{this, &TlsStream::report_done};

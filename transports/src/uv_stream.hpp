@@ -76,13 +76,11 @@ class UvStream final : public Stream {
     closed_ = true;
     reading_ = false;
     flush_node_.unlink();
-    if (write_) {
-      // libuv calls the write callback (with ECANCELED) after the handle
-      // closes; the request then owns itself and frees its buffer.
-      write_->owner = nullptr;
-      write_.release();
-    }
+    // libuv calls the write callback (with ECANCELED) after the handle
+    // closes; the request then owns itself and frees its buffer.
+    orphan_write();
     handle_.close();
+    wake_drain_waiters();
   }
   void close_gracefully() noexcept override {
     if (closed_) return;
@@ -90,23 +88,24 @@ class UvStream final : public Stream {
       close();
       return;
     }
+    // libuv keeps the writes of a stream in order: the one in flight and one
+    // for the rest of out_ both leave before the shutdown completes.
+    orphan_write();
     write_out();
     if (closed_) return;  // the write failed
-    // Hand the handle and the write in flight to a shutdown request: libuv
-    // completes queued writes before the shutdown callback, which then closes.
+    // Hand the handle and the writes to a shutdown request: libuv completes
+    // queued writes before the shutdown callback, which then closes.
     closed_ = true;
     reading_ = false;
     flush_node_.unlink();
-    if (write_) {
-      write_->owner = nullptr;
-      (void)write_.release();  // frees itself in write_cb
-    }
+    orphan_write();
     auto op = std::make_unique<ShutdownOp>();
     op->handle = std::move(handle_);
     op->req.data = op.get();
     uv_read_stop(op->handle.stream());
     op->handle->data = nullptr;
     if (uv_shutdown(&op->req, op->handle.stream(), &UvStream::shutdown_cb) == 0) (void)op.release();
+    wake_drain_waiters();
   }
   bool closed() const noexcept override { return closed_; }
   bool peer_gone() noexcept override {
@@ -137,6 +136,12 @@ class UvStream final : public Stream {
     std::string buf;
     UvStream* owner;
   };
+  // The write in flight frees itself in write_cb from now on.
+  void orphan_write() noexcept {
+    if (!write_) return;
+    write_->owner = nullptr;
+    (void)write_.release();
+  }
   struct ShutdownOp {
     uv_shutdown_t req{};
     UvHandle<H> handle;
@@ -147,8 +152,16 @@ class UvStream final : public Stream {
   struct FlushNow final : SoonCallback {
     UvStream* self;
     explicit FlushNow(UvStream* s) : self(s) {}
-    void fire() override { self->write_out(); }
+    void fire() override {
+      self->write_out();
+      self->wake_if_drained();
+    }
   };
+
+  // Everything written so far is with the kernel: drained() waiters may go on.
+  void wake_if_drained() noexcept {
+    if (buffered() == 0) wake_drain_waiters();
+  }
 
   void write_out() {
     if (closed_ || out_.empty() || write_) return;
@@ -205,6 +218,7 @@ class UvStream final : public Stream {
     } else if (self->out_.capacity() > kept_write_buffer) {
       std::string().swap(self->out_);
     }
+    self->wake_if_drained();
     if (was_high && self->buffered() < self->high_water_ / 8 && self->handler_ && !self->closed_)
       self->handler_->on_drained();
   }

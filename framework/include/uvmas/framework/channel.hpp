@@ -78,6 +78,7 @@ struct ChannelOptions {
 
 namespace detail {
 class ChannelCore;
+struct ChannelAccess;
 }
 
 class Channel;
@@ -149,7 +150,6 @@ class RequestHandler {
 class Channel {
  public:
   Channel() = default;
-  explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
 
   /// Sends a request and waits for its reply, at most call_timeout() seconds
   /// if that is set. Throws RemoteException (the peer failed),
@@ -164,8 +164,13 @@ class Channel {
   /// Waits for the next incoming request. Throws ConnectionError once the
   /// connection is closed and no request is left.
   Task<Request> recv();
-  /// Closes the connection; pending requests fail with ConnectionError.
+  /// Closes the connection gracefully: nothing more is sent or received and
+  /// pending requests fail with ConnectionError at once; completes once what
+  /// was queued before (replies included) has left and the stream is closed.
+  /// A peer that stops reading gets 10 s of wall time to take it.
   Task<> close();
+  /// The same, with `reason` for the pending requests' errors and close_reason().
+  Task<> close(std::string reason);
   /// Closes at once (no waiting); `reason` goes to pending requests.
   void abort(std::string_view reason = "connection closed");
   /// From now on this end is a control connection (ChannelOptions::control):
@@ -199,9 +204,10 @@ class Channel {
 
   explicit operator bool() const noexcept { return static_cast<bool>(core_); }
   friend bool operator==(const Channel& a, const Channel& b) noexcept { return a.core_ == b.core_; }
-  const std::shared_ptr<detail::ChannelCore>& core() const noexcept { return core_; }
 
  private:
+  friend struct detail::ChannelAccess;
+  explicit Channel(std::shared_ptr<detail::ChannelCore> core) noexcept : core_(std::move(core)) {}
   std::shared_ptr<detail::ChannelCore> core_;
 };
 
@@ -231,7 +237,8 @@ class Server {
   const Address& address() const noexcept;
   /// Stops accepting; open connections go on.
   void close() noexcept;
-  /// Stops accepting, closes every connection and cancels the client tasks.
+  /// Stops accepting, closes every connection gracefully (Channel::close():
+  /// replies already given reach their peers) and cancels the client tasks.
   Task<> shutdown();
   /// Number of open connections.
   std::size_t connections() const noexcept;

@@ -54,6 +54,7 @@ class Proxy;
 
 namespace detail {
 struct ConnectionState;
+struct ConnectionAccess;
 }
 
 /// A reference to a service (its router) as a value: returning or passing one
@@ -78,11 +79,19 @@ class Outcome {
   Task<Value> task_;
 };
 
-/// What an exposed function sees of the call besides its arguments.
-struct CallContext {
-  /// The connection the request came over (for proxies among the arguments);
-  /// the caller keeps it alive for the call.
-  detail::ConnectionState* connection = nullptr;
+/// What an exposed function sees of the call besides its arguments: the
+/// connection the request came over, which the caller keeps alive for the call.
+class CallContext {
+ public:
+  /// A received service reference as a proxy on the call's connection (how
+  /// Proxy arguments arrive); TypeError if `reference` is not one.
+  Proxy proxy(const Value& reference) const;
+
+ private:
+  friend struct detail::ConnectionAccess;
+  friend class Proxy;
+  explicit CallContext(detail::ConnectionState* connection) noexcept : connection_(connection) {}
+  detail::ConnectionState* connection_;
 };
 
 /// A proxy to a remote service: a connection plus a path prefix. `p["sub"]`
@@ -90,8 +99,6 @@ struct CallContext {
 class Proxy {
  public:
   Proxy() = default;
-  Proxy(std::shared_ptr<detail::ConnectionState> state, std::string path)
-      : state_(std::move(state)), path_(std::move(path)) {}
 
   /// The proxy of the peer's root service on the same connection (path "").
   Proxy root() const { return Proxy(state_, ""); }
@@ -151,29 +158,10 @@ class Proxy {
   /// container URL it connected to, ending in "/"), else "".
   std::string_view peer_url() const noexcept;
 
-  /// Turns a received value into a proxy on `state`'s connection (used for
-  /// arguments and results of type Proxy); TypeError if it is not a service reference.
-  static Proxy from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v);
-  static Proxy from_value(detail::ConnectionState* state, const Value& v);
   /// A raw result converted to R as call<R>() does (proxies on this proxy's connection).
   template <class R>
   R result_as(Value v) const {
     return convert<R>(state_, std::move(v));
-  }
-  /// Same, on `state`'s connection.
-  template <class R>
-  static R convert(const std::shared_ptr<detail::ConnectionState>& state, Value v) {
-    if constexpr (std::is_same_v<R, void>) {
-      return;
-    } else if constexpr (std::is_same_v<R, Proxy>) {
-      return from_value(state, v);
-    } else if constexpr (std::is_same_v<R, Value>) {
-      return v;
-    } else if constexpr (requires { R::from_received(std::declval<const Proxy&>(), v); }) {
-      return R::from_received(Proxy(state, ""), v);
-    } else {
-      return v.as<R>();
-    }
   }
 
   /// (Internal) The in-process fast path of an agent call on an in-process
@@ -190,6 +178,29 @@ class Proxy {
   bool in_process() const noexcept;
 
  private:
+  friend class CallContext;
+  friend class Connection;
+  friend struct detail::ConnectionAccess;
+  Proxy(std::shared_ptr<detail::ConnectionState> state, std::string path)
+      : state_(std::move(state)), path_(std::move(path)) {}
+  /// Turns a received value into a proxy on `state`'s connection (used for
+  /// arguments and results of type Proxy); TypeError if it is not a service reference.
+  static Proxy from_value(const std::shared_ptr<detail::ConnectionState>& state, const Value& v);
+  /// A raw result converted to R as call<R>() does, on `state`'s connection.
+  template <class R>
+  static R convert(const std::shared_ptr<detail::ConnectionState>& state, Value v) {
+    if constexpr (std::is_same_v<R, void>) {
+      return;
+    } else if constexpr (std::is_same_v<R, Proxy>) {
+      return from_value(state, v);
+    } else if constexpr (std::is_same_v<R, Value>) {
+      return v;
+    } else if constexpr (requires { R::from_received(std::declval<const Proxy&>(), v); }) {
+      return R::from_received(Proxy(state, ""), v);
+    } else {
+      return v.as<R>();
+    }
+  }
   std::string join(std::string_view name) const { return path_.empty() ? std::string(name) : path_ + "/" + std::string(name); }
   template <class R>
   static Task<R> convert_result(std::shared_ptr<detail::ConnectionState> state, Task<Value> call) {
@@ -326,7 +337,7 @@ template <class T>
 T convert_arg(const CallContext& ctx, const Value& v, const MethodTable& t, const Method& m, std::size_t index) {
   try {
     if constexpr (std::is_same_v<T, Proxy>) {
-      return Proxy::from_value(ctx.connection, v);
+      return ctx.proxy(v);
     } else if constexpr (requires { T::from_received(std::declval<const Proxy&>(), v); }) {
       // A type that needs the connection the value came over (AgentProxy).
       return T::from_received(Proxy::root_of(ctx), v);
@@ -719,7 +730,6 @@ class Router {
 class Connection {
  public:
   Connection() = default;
-  explicit Connection(std::shared_ptr<detail::ConnectionState> state) : state_(std::move(state)) {}
 
   /// The proxy of the peer's root service (path "").
   Proxy remote() const { return Proxy(state_, ""); }
@@ -740,15 +750,31 @@ class Connection {
   void set_container(Container* container, std::string peer_url);
 
  private:
+  friend struct detail::ConnectionAccess;
+  explicit Connection(std::shared_ptr<detail::ConnectionState> state) : state_(std::move(state)) {}
   std::shared_ptr<detail::ConnectionState> state_;
 };
 
-/// Opens an RPC connection; with `root`, it also serves the peer's requests.
-/// The router must outlive the connection.
+/// How open_connection connects: the channel's settings, and the router that
+/// serves the peer's requests on the same connection, if any.
+struct ConnectionOptions {
+  ConnectionOptions() = default;
+  /// Channel settings and no router, so `open_connection(loop, address,
+  /// channel_options)` reads as it does for a plain channel.
+  ConnectionOptions(ChannelOptions channel_options) : channel(std::move(channel_options)) {}
+  /// Default channel settings and `root` serving the peer's requests
+  /// (aiomas's `rpc_service`): `open_connection(loop, address, router)`.
+  ConnectionOptions(Router& root) noexcept : root(&root) {}
+  ChannelOptions channel;
+  /// Serves the peer's requests on this connection (nullptr: none). The
+  /// router must outlive the connection.
+  Router* root = nullptr;
+};
+
+/// Opens an RPC connection. (Two overloads instead of a defaulted argument:
+/// GCC 12 miscompiles defaulted class-type arguments inside coroutines.)
 Task<Connection> open_connection(Loop& loop, std::string_view address);
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options);
-Task<Connection> open_connection(Loop& loop, std::string_view address, Router& root);
-Task<Connection> open_connection(Loop& loop, std::string_view address, ChannelOptions options, Router& root);
+Task<Connection> open_connection(Loop& loop, std::string_view address, ConnectionOptions options);
 
 /// Called with every connection a server accepts (aiomas's `client_connected_cb`).
 using ClientConnected = std::function<void(Connection)>;

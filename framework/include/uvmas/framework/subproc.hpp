@@ -111,7 +111,11 @@ class ChildContainer {
   Task<int> stop();
   ChildProcess& process() noexcept { return *process_; }
 
-  struct Key {};
+  /// Use start(); the key keeps construction inside this class.
+  class Key {
+    friend class ChildContainer;
+    Key() = default;
+  };
   ChildContainer(Key, Container& parent, std::unique_ptr<ChildProcess> process, std::string base_url);
 
  private:

@@ -5,6 +5,7 @@
 
 #include <uvmas/core/loop.hpp>
 #include <uvmas/core/task.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/transports/address.hpp>
 
 #include <cstddef>
@@ -54,6 +55,11 @@ class Stream {
   virtual std::size_t buffered() const noexcept = 0;
   /// Sets the high-water mark of buffered() that arms on_drained() (default 8 MiB).
   virtual void set_high_water(std::size_t bytes) noexcept { (void)bytes; }
+  /// Flushes, then completes once every byte appended to out() so far has
+  /// left this process's hands (taken by the kernel, or by the peer of an
+  /// in-process stream), or once the stream closed. What a graceful close
+  /// waits for; bytes appended meanwhile are waited for as well.
+  virtual Task<> drained();
 
   /// Closes the stream at once (idempotent); unsent bytes are dropped and no
   /// handler callback follows.
@@ -81,7 +87,13 @@ class Stream {
 
  protected:
   Stream() = default;
+  /// Implementations call this when buffered() may have dropped to 0 or the
+  /// stream closed: it resumes the drained() waiters, which check again.
+  void wake_drain_waiters() noexcept { drain_waiters_.wake_all(loop()); }
   std::string out_;
+
+ private:
+  WaitList drain_waiters_;
 };
 
 using StreamPtr = std::unique_ptr<Stream>;
