@@ -45,7 +45,7 @@ struct ConnectionState final : uvmas::detail::InlineRequestHandler, std::enable_
   ConnectionState(Loop& loop, Router* r, std::string name, std::optional<Codec> c)
       : root(r), tasks(loop, "rpc request"), loopback_origin(std::move(name)), loopback_codec(std::move(c)) {}
   ~ConnectionState() {
-    if (channel) channel.core()->set_inline_handler(nullptr);
+    if (channel) uvmas::detail::ChannelAccess::core(channel)->set_inline_handler(nullptr);
     tasks.cancel();
     if (channel && !channel.closed()) channel.abort("rpc connection dropped");
   }
@@ -171,7 +171,7 @@ Task<> ConnectionState::finish(ConnectionState* self, Request request, Task<Valu
   } catch (...) {
     error = std::current_exception();
   }
-  uvmas::detail::ChannelCore& core = *self->channel.core();
+  uvmas::detail::ChannelCore& core = *uvmas::detail::ChannelAccess::core(self->channel);
   if (core.congested()) {
     if (error) {
       co_await request.fail(error);
@@ -664,7 +664,7 @@ namespace {
 std::shared_ptr<detail::ConnectionState> make_state(Channel channel, Router* root) {
   if (root) root->adopt_members();
   auto state = std::make_shared<detail::ConnectionState>(std::move(channel), root);
-  state->channel.core()->set_inline_handler(state.get());
+  uvmas::detail::ChannelAccess::core(state->channel)->set_inline_handler(state.get());
   std::weak_ptr<detail::ConnectionState> weak = state;
   state->channel.on_close([weak](std::string_view) {
     auto s = weak.lock();
