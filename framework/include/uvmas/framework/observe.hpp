@@ -88,6 +88,7 @@ struct ObserveOptions {
 };
 
 namespace detail {
+class ChannelCore;
 class ObservedChannel;
 struct ObserverState;
 }  // namespace detail
@@ -121,11 +122,11 @@ class Observer {
   /// Writes buffered trace and recording lines to their files.
   void flush();
 
-  /// Starts observing a channel on `stream` (called by the channel layer).
-  std::unique_ptr<detail::ObservedChannel> watch(const Stream& stream);
-
  private:
   friend class detail::ObservedChannel;
+  friend class detail::ChannelCore;
+  /// Starts observing a channel on `stream`.
+  std::unique_ptr<detail::ObservedChannel> watch(const Stream& stream);
   std::unique_ptr<detail::ObserverState> state_;
 };
 
