@@ -65,6 +65,19 @@ class TestAgent : public Agent {
   std::vector<std::string> printed;
 };
 
+// Two containers on TCP loopback, shut down after each test.
+class AgentRefsTcp : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    loop.run(a->shutdown());
+    loop.run(b->shutdown());
+  }
+  test::Watchdog watchdog;
+  Loop loop;
+  std::unique_ptr<Container> a = Container::create(loop, "tcp://127.0.0.1:0");
+  std::unique_ptr<Container> b = Container::create(loop, "tcp://127.0.0.1:0");
+};
+
 // -- received over a connection this side opened ------------------------------------
 
 Task<> returned_references(Container* a, std::string base) {
@@ -84,18 +97,12 @@ Task<> returned_references(Container* a, std::string base) {
   EXPECT_EQ(co_await self.call<int>("double", 4), 8);
 }
 
-TEST(AgentRefs, AReturnedReferenceIsAnAgentProxyWithTheAgentsUrl) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
+TEST_F(AgentRefsTcp, AReturnedReferenceIsAnAgentProxyWithTheAgentsUrl) {
   b->spawn<TestAgent>();
   b->spawn<TestAgent>();
   loop.run(returned_references(a.get(), b->base_url()));
   EXPECT_EQ(a->outgoing_connections(), 1u);  // every call went over the one connection
   EXPECT_EQ(b->outgoing_connections(), 0u);
-  loop.run(a->shutdown());
-  loop.run(b->shutdown());
 }
 
 // -- received over a connection the peer opened -----------------------------------------
@@ -112,19 +119,13 @@ Task<> references_as_arguments(Container* a, TestAgent* me, std::string url) {
   EXPECT_EQ(co_await remote.call<int>("call_me_back", *me, 21), 42);
 }
 
-TEST(AgentRefs, AReferenceArgumentCallsBackOverItsConnectionAndPrintsItsPath) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
+TEST_F(AgentRefsTcp, AReferenceArgumentCallsBackOverItsConnectionAndPrintsItsPath) {
   auto& me = a->spawn<TestAgent>();
   auto& there = b->spawn<TestAgent>();
   loop.run(references_as_arguments(a.get(), &me, there.addr()));
   EXPECT_EQ(b->outgoing_connections(), 0u);  // validate_aid and the call back used a's connection
   ASSERT_EQ(there.printed.size(), 1u);
   EXPECT_EQ(there.printed[0], "AgentProxy('agents/0')");
-  loop.run(a->shutdown());
-  loop.run(b->shutdown());
 }
 
 // -- passing a proxy on ----------------------------------------------------------------------
@@ -172,11 +173,7 @@ Task<std::string> pass_on_unknown(Container* a, TestAgent* me, std::string url) 
   co_return co_await remote_failure(remote.call("forward", remote, *me, 1));
 }
 
-TEST(AgentRefs, AProxyWhoseAddressIsUnknownCannotBePassedOn) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
+TEST_F(AgentRefsTcp, AProxyWhoseAddressIsUnknownCannotBePassedOn) {
   auto& me = a->spawn<TestAgent>();
   auto& there = b->spawn<TestAgent>();
   // b's agent got `me` as a reference over a connection a opened: b cannot
@@ -184,8 +181,6 @@ TEST(AgentRefs, AProxyWhoseAddressIsUnknownCannotBePassedOn) {
   EXPECT_EQ(loop.run(pass_on_unknown(a.get(), &me, there.addr())),
             "aiomas.exceptions.SerializationError: cannot pass on AgentProxy('agents/0'): its address is unknown "
             "(it came over a connection its peer opened); send the agent's address instead");
-  loop.run(a->shutdown());
-  loop.run(b->shutdown());
 }
 
 Task<std::string> bad_argument(Container* a, std::string url, Value arg) {
@@ -193,11 +188,7 @@ Task<std::string> bad_argument(Container* a, std::string url, Value arg) {
   co_return co_await remote_failure(remote.call("call_me_back", arg, 1));
 }
 
-TEST(AgentRefs, AnAgentProxyParameterRefusesWhatIsNoAgent) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
+TEST_F(AgentRefsTcp, AnAgentProxyParameterRefusesWhatIsNoAgent) {
   auto& there = b->spawn<TestAgent>();
   EXPECT_EQ(loop.run(bad_argument(a.get(), there.addr(), Value(7))),
             "TypeError: TestAgent.call_me_back() argument 1: expected an agent reference or an agent address, got "
@@ -205,8 +196,6 @@ TEST(AgentRefs, AnAgentProxyParameterRefusesWhatIsNoAgent) {
   EXPECT_EQ(loop.run(bad_argument(a.get(), there.addr(), Value("tcp://nowhere"))),
             "TypeError: TestAgent.call_me_back() argument 1: expected an agent reference or an agent address, got "
             "'tcp://nowhere'");
-  loop.run(a->shutdown());
-  loop.run(b->shutdown());
 }
 
 // -- in one container ----------------------------------------------------------------------------
