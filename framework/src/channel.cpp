@@ -215,6 +215,14 @@ std::size_t ChannelCore::consume(std::string_view data) {
 }
 
 void ChannelCore::handle_payload(std::string_view payload) {
+  if (decoder_ && !observed_ && !inline_handler_ && can_take_request()) {
+    Value id;
+    if (decoder_->decode_request(payload, id)) {
+      Value content;
+      dispatch(id, content);
+      return;
+    }
+  }
   Value message;
   try {
     message = codec_.decode(payload);
@@ -384,6 +392,10 @@ void ChannelCore::finish(std::string reason, bool keep_stream) {
     slot->soon.handle = slot->waiter;
     loop_.call_soon(slot->soon);
   }
+}
+
+void set_request_decoder(const Channel& channel, RequestDecoder* decoder) noexcept {
+  if (ChannelCore* core = ChannelAccess::core(channel)) core->set_request_decoder(decoder);
 }
 
 }  // namespace detail

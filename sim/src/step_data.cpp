@@ -31,9 +31,17 @@ Inputs::Inputs(Value inputs) : value_(std::move(inputs)) {
   }
 }
 
-// The rows point into value_, so a copy builds its own.
+// The rows point into this object's storage, so a copy builds its own.
 Inputs::Inputs(const Inputs& other) {
-  if (!other.value_.is_null()) *this = Inputs(other.value_);
+  if (other.flat_) {
+    flat_ = true;
+    text_ = other.text_;
+    names_ = other.names_;
+    values_ = other.values_;
+    link();
+  } else if (!other.value_.is_null()) {
+    *this = Inputs(other.value_);
+  }
 }
 
 Inputs& Inputs::operator=(const Inputs& other) {
@@ -45,6 +53,55 @@ Inputs& Inputs::operator=(const Inputs& other) {
 Inputs::Inputs(Inputs&& other) noexcept = default;
 Inputs& Inputs::operator=(Inputs&& other) noexcept = default;
 Inputs::~Inputs() = default;
+
+void Inputs::link() {
+  rows_.clear();
+  rows_.reserve(names_.size());
+  const char* text = text_.data();
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const Names& n = names_[i];
+    rows_.push_back(Input{std::string_view(text + n.eid, n.eid_size), std::string_view(text + n.attr, n.attr_size),
+                          std::string_view(text + n.source, n.source_size), values_[i]});
+  }
+}
+
+void Inputs::clear() noexcept {
+  value_ = Value();
+  value_built_ = false;
+  flat_ = false;
+  text_.clear();
+  names_.clear();
+  values_.clear();
+  rows_.clear();
+  groups_.clear();
+  by_eid_.clear();
+}
+
+const Value& Inputs::value() const {
+  if (!flat_ || value_built_) return value_;
+  // One entity's rows are adjacent and view the same names, as are one attribute's.
+  Map entities;
+  for (std::size_t i = 0; i < rows_.size();) {
+    Map attrs;
+    std::size_t j = i;
+    while (j < rows_.size() && rows_[j].eid.data() == rows_[i].eid.data()) {
+      Map sources;
+      std::size_t k = j;
+      while (k < rows_.size() && rows_[k].eid.data() == rows_[i].eid.data() &&
+             rows_[k].attr.data() == rows_[j].attr.data()) {
+        sources.emplace_back(rows_[k].source, rows_[k].value);
+        ++k;
+      }
+      attrs.emplace_back(rows_[j].attr, Value(std::move(sources)));
+      j = k;
+    }
+    entities.emplace_back(rows_[i].eid, Value(std::move(attrs)));
+    i = j;
+  }
+  value_ = Value(std::move(entities));
+  value_built_ = true;
+  return value_;
+}
 
 void Inputs::index() const {
   if (!groups_.empty() || rows_.empty()) return;
@@ -98,7 +155,52 @@ OutputRequest::OutputRequest(Value request) : value_(std::move(request)) {
 }
 
 OutputRequest::OutputRequest(const OutputRequest& other) {
-  if (!other.value_.is_null()) *this = OutputRequest(other.value_);
+  if (other.flat_) {
+    flat_ = true;
+    text_ = other.text_;
+    attr_names_ = other.attr_names_;
+    entity_names_ = other.entity_names_;
+    link();
+  } else if (!other.value_.is_null()) {
+    *this = OutputRequest(other.value_);
+  }
+}
+
+void OutputRequest::link() {
+  const char* text = text_.data();
+  attrs_.clear();
+  attrs_.reserve(attr_names_.size());
+  for (const Span& a : attr_names_) attrs_.emplace_back(text + a.offset, a.size);
+  entities_.clear();
+  entities_.reserve(entity_names_.size());
+  for (const EntityNames& e : entity_names_) {
+    entities_.push_back(Entity{std::string_view(text + e.eid.offset, e.eid.size),
+                               std::span<const std::string_view>(attrs_).subspan(e.first_attr, e.attrs)});
+  }
+}
+
+void OutputRequest::clear() noexcept {
+  value_ = Value();
+  value_built_ = false;
+  flat_ = false;
+  text_.clear();
+  attr_names_.clear();
+  entity_names_.clear();
+  attrs_.clear();
+  entities_.clear();
+}
+
+const Value& OutputRequest::value() const {
+  if (!flat_ || value_built_) return value_;
+  Map entities;
+  entities.reserve(entities_.size());
+  for (const Entity& e : entities_) {
+    Array attrs(e.attrs.begin(), e.attrs.end());
+    entities.emplace_back(e.eid, Value(std::move(attrs)));
+  }
+  value_ = Value(std::move(entities));
+  value_built_ = true;
+  return value_;
 }
 
 OutputRequest& OutputRequest::operator=(const OutputRequest& other) {
