@@ -58,6 +58,8 @@ void append_u_escape(std::string& out, unsigned cp) {
   out.append(buf, 6);
 }
 
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   auto p = reinterpret_cast<const unsigned char*>(s.data());
@@ -120,6 +122,8 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out += '"';
 }
+
+namespace {
 
 void append_int(std::string& out, const Value& v) {
   char buf[24];
@@ -444,6 +448,16 @@ bool has_bom(std::string_view payload) {
 
 void json_encode(const Value& v, std::string& out, const Serializers* s, std::size_t max_depth) {
   JsonWriter(out, s, max_depth).write(v, 0);
+}
+
+void append_json(std::string& out, const Value& v, const Serializers* s, std::size_t max_depth, std::size_t depth) {
+  const std::size_t old = out.size();
+  try {
+    JsonWriter(out, s, max_depth).write(v, depth);
+  } catch (...) {
+    out.resize(old);
+    throw;
+  }
 }
 
 Value json_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {

@@ -75,6 +75,9 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
   void send_failure(const Value& id, Value&& content);
+  /// Answers `request` now with a RESULT whose content `json` is already in
+  /// the channel's JSON (see reply_json).
+  void answer_json(Request& request, std::string_view json);
   /// Answers `request` now (RESULT if `ok`, else EXCEPTION) without waiting
   /// for the write buffer to drain: for a caller that checked congested().
   void answer(Request& request, bool ok, Value content);

@@ -3,6 +3,7 @@
 
 #include "session.hpp"
 
+#include "reply_writer.hpp"
 #include "wire.hpp"
 
 #include "uvmas/codecs/error.hpp"
@@ -130,22 +131,42 @@ Task<> Session::handle_read(Session* self, Request request, RequestReader::Funct
                             Time max_advance, Inputs inputs, OutputRequest outputs) {
   std::exception_ptr error;
   Value result;
+  // get_data's reply, written as JSON straight from the simulator's rows
+  // (the buffer of an earlier reply is reused); empty: `result` is sent.
+  std::string json;
   try {
     if (function == RequestReader::Function::step) {
       result = co_await step(self, time, inputs, max_advance);
     } else {
-      result = self->sim_.get_data(outputs).take(outputs);
+      OutputData data = self->sim_.get_data(outputs);
+      const Codec& codec = self->channel_.codec();
+      bool written = false;
+      if (ReplyWriter::can_write(codec)) {
+        json = std::move(self->reply_buffer_);
+        json.clear();
+        try {
+          ReplyWriter::write_json(data, outputs, codec, json);
+          written = true;
+        } catch (const CodecError&) {
+          // Sent as a Value, the reply fails the way encoding it does.
+        }
+      }
+      if (!written) result = data.take(outputs);
+      if (!written) json.clear();
     }
   } catch (...) {
     error = std::current_exception();
   }
   if (error) {
     co_await request.fail_value(failure_content(error));
+  } else if (!json.empty()) {
+    co_await uvmas::detail::reply_json(request, json);
   } else {
     co_await request.reply(std::move(result));
   }
   self->reader_.recycle(std::move(inputs));
   self->reader_.recycle(std::move(outputs));
+  if (json.capacity() > self->reply_buffer_.capacity()) self->reply_buffer_ = std::move(json);
 }
 
 Value Session::call(const std::string& function, Array& args, const Map& kwargs) {

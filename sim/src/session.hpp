@@ -67,6 +67,8 @@ class Session final : public RequestHandler, public uvmas::detail::RequestDecode
   // The last frame decode_request took, until on_request hands it on.
   detail::RequestReader reader_;
   bool read_ = false;
+  // The JSON of the last get_data reply written flat: its room serves the next.
+  std::string reply_buffer_;
   TaskGroup requests_;
 };
 

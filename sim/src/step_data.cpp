@@ -215,24 +215,35 @@ OutputRequest::~OutputRequest() = default;
 // -- OutputData -----------------------------------------------------------------------------
 
 OutputData::EntityOutput& OutputData::EntityOutput::set(std::string_view attr, Value value) {
-  Map& attrs = data_->entities_[index_].second.as_map();
-  for (auto& [key, old] : attrs) {
-    if (key.as_string() == attr) {
-      old = std::move(value);
-      return *this;
-    }
-  }
-  attrs.emplace_back(std::piecewise_construct, std::forward_as_tuple(attr), std::forward_as_tuple(std::move(value)));
+  data_->set_attr(index_, attr, std::move(value));
   return *this;
 }
 
-std::string_view OutputData::EntityOutput::eid() const { return data_->entities_[index_].first.as_string(); }
+std::string_view OutputData::EntityOutput::eid() const { return data_->entities_[index_].eid; }
+
+void OutputData::set_attr(std::size_t entity, std::string_view attr, Value&& value) {
+  Entity& e = entities_[entity];
+  for (std::uint32_t a = e.first; a != none; a = attrs_[a].next) {
+    if (attrs_[a].name == attr) {
+      attrs_[a].value = std::move(value);
+      return;
+    }
+  }
+  const auto at = static_cast<std::uint32_t>(attrs_.size());
+  attrs_.push_back(Attr{std::string(attr), std::move(value), none});
+  if (e.last == none) {
+    e.first = at;
+  } else {
+    attrs_[e.last].next = at;
+  }
+  e.last = at;
+}
 
 OutputData::EntityOutput OutputData::entity(std::string_view eid) {
   // Repeats are merged by take(): no lookup here, only the common case of
   // several attributes of one entity in a row.
-  if (last_ != StringIndex::none && entities_[last_].first.as_string() == eid) return EntityOutput(*this, last_);
-  entities_.emplace_back(std::piecewise_construct, std::forward_as_tuple(eid), std::forward_as_tuple(Map()));
+  if (last_ != StringIndex::none && entities_[last_].eid == eid) return EntityOutput(*this, last_);
+  entities_.push_back(Entity{std::string(eid), none, none});
   last_ = entities_.size() - 1;
   return EntityOutput(*this, last_);
 }
@@ -240,24 +251,24 @@ OutputData::EntityOutput OutputData::entity(std::string_view eid) {
 const Value* OutputData::find(std::string_view eid, std::string_view attr) const {
   // The latest entry of `eid` holding `attr` has its last value.
   for (auto e = entities_.rbegin(); e != entities_.rend(); ++e) {
-    if (e->first.as_string() != eid) continue;
-    for (const auto& [key, value] : e->second.as_map()) {
-      if (key.as_string() == attr) return &value;
+    if (e->eid != eid) continue;
+    for (std::uint32_t a = e->first; a != none; a = attrs_[a].next) {
+      if (attrs_[a].name == attr) return &attrs_[a].value;
     }
   }
   return nullptr;
 }
 
 bool OutputData::contains(std::string_view eid) const {
-  for (const auto& entry : entities_) {
-    if (entry.first.as_string() == eid) return true;
+  for (const Entity& e : entities_) {
+    if (e.eid == eid) return true;
   }
   return false;
 }
 
 void OutputData::reserve(std::size_t n) {
-  // One more for the output time, which take() appends.
-  entities_.reserve(n + 1);
+  entities_.reserve(n);
+  attrs_.reserve(n);
 }
 
 void OutputData::merge_repeats() {
@@ -265,20 +276,62 @@ void OutputData::merge_repeats() {
   if (n < 2) return;
   StringIndex first;
   first.reserve(n);
-  auto key_of = [this](std::size_t i) -> std::string_view { return entities_[i].first.as_string(); };
-  // Kept entries move down over the places of merged ones; m[0, w) are kept.
+  auto key_of = [this](std::size_t i) -> std::string_view { return entities_[i].eid; };
+  // Kept entries move down over the places of merged ones; [0, w) are kept.
   std::size_t w = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t at = first.insert(key_of(i), w, [&](std::size_t k) { return key_of(k); });
+    const std::size_t at = first.insert(key_of(i), w, key_of);
     if (at == w) {
       if (w != i) entities_[w] = std::move(entities_[i]);
       ++w;
       continue;
     }
-    EntityOutput kept(*this, at);
-    for (auto& [attr, value] : entities_[i].second.as_map()) kept.set(attr.as_string(), std::move(value));
+    for (std::uint32_t a = entities_[i].first; a != none;) {
+      // set_attr may grow attrs_: take the entry's parts out first.
+      const std::uint32_t next = attrs_[a].next;
+      std::string name = std::move(attrs_[a].name);
+      Value value = std::move(attrs_[a].value);
+      set_attr(at, name, std::move(value));
+      a = next;
+    }
   }
   entities_.erase(entities_.begin() + static_cast<std::ptrdiff_t>(w), entities_.end());
+  last_ = StringIndex::none;
+}
+
+void OutputData::merge_repeats(const OutputRequest& request) {
+  // Named in the request's order (a subsequence of its unique eids), no entity can repeat.
+  auto r = request.begin();
+  for (const Entity& e : entities_) {
+    while (r != request.end() && r->eid != e.eid) ++r;
+    if (r == request.end()) {
+      merge_repeats();
+      return;
+    }
+    ++r;
+  }
+}
+
+void OutputData::clear() noexcept {
+  entities_.clear();
+  attrs_.clear();
+  last_ = StringIndex::none;
+  time.reset();
+}
+
+Value OutputData::release() {
+  Map out;
+  out.reserve(entities_.size() + (time ? 1 : 0));
+  for (Entity& e : entities_) {
+    Map attrs;
+    for (std::uint32_t a = e.first; a != none; a = attrs_[a].next) {
+      attrs.emplace_back(std::move(attrs_[a].name), std::move(attrs_[a].value));
+    }
+    out.emplace_back(std::move(e.eid), Value(std::move(attrs)));
+  }
+  if (time) out.emplace_back("time", *time);
+  clear();
+  return Value(std::move(out));
 }
 
 Value OutputData::take() {
@@ -286,27 +339,8 @@ Value OutputData::take() {
   return release();
 }
 
-Value OutputData::release() {
-  Map out = std::exchange(entities_, Map());
-  last_ = StringIndex::none;
-  if (time) out.emplace_back("time", *std::exchange(time, std::nullopt));
-  return Value(std::move(out));
-}
-
 Value OutputData::take(const OutputRequest& request) {
-  // Named in the request's order (a subsequence of its unique eids), no entity can repeat.
-  auto r = request.begin();
-  bool in_order = true;
-  for (const auto& entry : entities_) {
-    const std::string_view eid = entry.first.as_string();
-    while (r != request.end() && r->eid != eid) ++r;
-    if (r == request.end()) {
-      in_order = false;
-      break;
-    }
-    ++r;
-  }
-  if (!in_order) merge_repeats();
+  merge_repeats(request);
   return release();
 }
 

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -411,6 +413,88 @@ TEST(MosaikStep, GetDataAnswersEachEntityOnceWhateverTheRequestRepeats) {
     data = co_await m->ok("get_data", args_of(Value(std::move(one))), Map{});
     EXPECT_TRUE(identical(data, Value::map({{"M_2", Value::map({{"count", 5}})}}))) << to_repr(data);
   });
+}
+
+/// get_data answers with values of every kind, named in an order chosen by the test.
+class OutputSim final : public sim::Simulator {
+ public:
+  using Simulator::Simulator;
+  sim::Meta init(const std::string&, double, const sim::Params&) override {
+    sim::Meta meta;
+    meta.type = SimulatorType::event_based;
+    meta.models["M"].attrs = {"a", "b", "c"};
+    return meta;
+  }
+  std::vector<sim::EntityDescription> create(std::int64_t, const std::string&, const sim::Params&) override {
+    return {{"M_0", "M", {}, {}, {}}};
+  }
+  Task<std::optional<Time>> step(Time, const Inputs&, Time) override { co_return std::nullopt; }
+  sim::OutputData get_data(const sim::OutputRequest&) override { return make(); }
+
+  sim::OutputData (*make)() = nullptr;
+};
+
+sim::OutputData every_kind() {
+  sim::OutputData d;
+  d.set("M_0", "a", 0.1);
+  d.set("M_0", "b", Value::array({1e16, -0.0, 1e-7, std::numeric_limits<double>::quiet_NaN(), HUGE_VAL}));
+  d.set("caf\xc3\xa9 \"\\", "\xf0\x9f\x98\x80\n", Value::map({{"k", Value::array({nullptr, true, "t"})}, {"n", -7}}));
+  d.entity("M_2");
+  d.set("M_0", "c", std::uint64_t{18446744073709551615u});  // M_0 again, after others: merged
+  d.set("M_0", "a", "replaced");
+  d.time = 3;
+  return d;
+}
+sim::OutputData bytes_value() {
+  sim::OutputData d;
+  d.set("M_0", "a", Value::bytes("\x01"));  // JSON cannot carry bytes
+  return d;
+}
+sim::OutputData nothing() { return {}; }
+
+TEST(MosaikStep, GetDataRepliesAreTheBytesTheJsonCodecWritesForTheReplyValue) {
+  Loop loop;
+  ExternalClock clock(loop, 0);
+  OutputSim sim(loop, clock);
+  struct Run {
+    static Task<> go(Loop* loop, OutputSim* sim) {
+      test::LoopbackMosaik link = co_await test::connect_loopback(*loop, sim);
+      FakeMosaik* m = link.master.get();
+      (void)co_await m->ok("init", args_of("S"), Map{});
+      (void)co_await m->ok("create", args_of(1, "M"), Map{});
+      const Codec json(Format::json);
+      std::int64_t id = 2;
+      for (sim::OutputData (*make)() : {every_kind, nothing, bytes_value}) {
+        sim->make = make;
+        Map outputs;
+        outputs.emplace_back("M_0", args_of("a"));
+        m->send(0, Value(id), Value::array({"get_data", Value::array({Value(std::move(outputs))}), Value::map()}));
+        std::optional<std::string> payload = co_await m->peer().read_frame();
+        EXPECT_TRUE(payload);
+        if (!payload) co_return;
+        sim::OutputData expected = make();
+        Value content;
+        int type = 1;
+        try {
+          content = expected.take();
+          (void)json.encode(content);
+        } catch (const SerializationError& e) {
+          // The reply is a failure naming the encode error, as any reply that cannot be encoded.
+          type = 2;
+          Value got = json.decode(*payload);
+          EXPECT_EQ(got[0], Value(2)) << *payload;
+          EXPECT_NE(to_repr(got[2]).find("bytes is not JSON serializable"), std::string::npos) << *payload;
+        }
+        if (type == 1) {
+          EXPECT_EQ(*payload, json.encode(Value::array({1, id, content})));
+        }
+        ++id;
+      }
+      co_await m->stop();
+    }
+  };
+  loop.run(Run::go(&loop, &sim));
+  loop.run_until_idle();
 }
 
 // -- failures ---------------------------------------------------------------------

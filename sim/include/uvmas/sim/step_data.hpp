@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace uvmas::sim {
 
 namespace detail {
 class RequestReader;
+struct ReplyWriter;
 }
 
 /// mosaik's integer time: the number of steps of `time_resolution` seconds.
@@ -218,11 +220,30 @@ class OutputData {
   Value take(const OutputRequest& request);
 
  private:
+  friend struct detail::ReplyWriter;
+  static constexpr std::uint32_t none = static_cast<std::uint32_t>(-1);
+  // Flat: entities in the order named, each with a chain of its attributes
+  // (in the order set) through attrs_; no allocation per entity.
+  struct Entity {
+    std::string eid;
+    std::uint32_t first = none;
+    std::uint32_t last = none;
+  };
+  struct Attr {
+    std::string name;
+    Value value;
+    std::uint32_t next = none;
+  };
+  void set_attr(std::size_t entity, std::string_view attr, Value&& value);
   // Entities named again after others get their values folded into the first entry.
   void merge_repeats();
+  // Folds repeats unless the entities were named in the order of `request`.
+  void merge_repeats(const OutputRequest& request);
   Value release();
+  void clear() noexcept;
 
-  Map entities_;
+  std::vector<Entity> entities_;
+  std::vector<Attr> attrs_;
   std::size_t last_ = detail::StringIndex::none;  // where the last entity() went: the usual next one
 };
 

@@ -1,13 +1,15 @@
 #pragma once
 /// \file
-/// A JSON payload read token by token under the JSON codec's rules, for a
-/// decoder that takes a few known shapes flat instead of as a Value tree (the
-/// mosaik adapter's step inputs). Library-internal: not a stable API.
+/// JSON read and written piece by piece under the JSON codec's rules, for a
+/// decoder that takes a few known shapes flat instead of as a Value tree and
+/// an encoder that writes them from flat rows (the mosaik adapter's step
+/// inputs and get_data replies). Library-internal: not a stable API.
 
 #include <uvmas/codecs/codec.hpp>
 #include <uvmas/codecs/value.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace uvmas::detail {
@@ -49,5 +51,15 @@ class JsonEvents {
 /// `serializers` is set (the codec makes that map an extension object).
 bool read_json(std::string_view payload, JsonEvents& events, const Serializers* serializers,
                std::size_t max_depth);
+
+/// Appends `s` as the JSON codec writes text (Python's json.dumps: ASCII
+/// only, `\uXXXX` escapes). SerializationError if `s` is not UTF-8.
+void append_json_string(std::string& out, std::string_view s);
+
+/// Appends `v` as the JSON codec writes it at nesting level `depth` of a
+/// payload (the depth limit counts from the payload's top). Throws what
+/// Codec::encode throws, leaving `out` as it was.
+void append_json(std::string& out, const Value& v, const Serializers* serializers, std::size_t max_depth,
+                 std::size_t depth);
 
 }  // namespace uvmas::detail

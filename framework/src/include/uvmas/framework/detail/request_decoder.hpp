@@ -4,11 +4,13 @@
 // a Value tree that costs an allocation per node to build and to free.
 
 #include <uvmas/codecs/value.hpp>
+#include <uvmas/core/task.hpp>
 
 #include <string_view>
 
 namespace uvmas {
 class Channel;
+class Request;
 }
 
 namespace uvmas::detail {
@@ -31,5 +33,13 @@ class RequestDecoder {
 /// Installs `decoder` on `channel` (nullptr: none). It must outlive the
 /// channel or be reset first.
 void set_request_decoder(const Channel& channel, RequestDecoder* decoder) noexcept;
+
+/// Answers `request` with a RESULT whose content is `json`, one value as the
+/// channel's JSON codec writes it (so a large reply need not become a Value
+/// tree first); waits first while the channel is congested, as
+/// Request::reply does. On a channel with another codec or an observer the
+/// content is decoded and sent the usual way. `json` must stay valid until
+/// this completes. Throws std::logic_error if already answered.
+Task<> reply_json(Request& request, std::string_view json);
 
 }  // namespace uvmas::detail
