@@ -4,6 +4,7 @@
 
 #include "request_reader.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace uvmas::sim::detail {
@@ -23,6 +24,7 @@ bool RequestReader::Unique::add(std::string_view name, const NameOf& name_of) {
   }
   if (n == scan_limit) {
     index_.clear();
+    index_.reserve(std::max(expected_, 2 * scan_limit));
     for (std::size_t i = 0; i < n; ++i) index_.insert(name_of(i), i, name_of);
   }
   return index_.insert(name, n, name_of) == n;

@@ -64,11 +64,13 @@ class RequestReader final : public uvmas::detail::JsonEvents {
     void reset() noexcept { count_ = 0; }
     template <class NameOf>
     bool add(std::string_view name, const NameOf& name_of);
-    void reserve(std::size_t n) { index_.reserve(n); }
+    /// The index, once needed, starts with room for `n` names.
+    void reserve(std::size_t n) noexcept { expected_ = n; }
 
    private:
     static constexpr std::size_t scan_limit = 16;
     std::size_t count_ = 0;
+    std::size_t expected_ = 0;
     StringIndex index_;
   };
 
