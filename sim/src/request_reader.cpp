@@ -30,6 +30,25 @@ bool RequestReader::Unique::add(std::string_view name, const NameOf& name_of) {
   return index_.insert(name, n, name_of) == n;
 }
 
+bool RequestReader::eids_unique() {
+  KnownEids& known = known_[function_ == Function::step ? 0 : 1];
+  if (as_known_ && known_count_ == known.sizes.size()) return true;
+  const std::vector<char>& text = function_ == Function::step ? inputs_.text_ : outputs_.text_;
+  auto name = [&](std::size_t i) { return std::string_view(text.data() + eids_[i].offset, eids_[i].size); };
+  unique_eids_.reset();
+  for (std::size_t i = 0; i < eids_.size(); ++i) {
+    if (!unique_eids_.add(name(i), name)) return false;
+  }
+  known.sizes.clear();
+  known.text.clear();
+  for (std::size_t i = 0; i < eids_.size(); ++i) {
+    const std::string_view eid = name(i);
+    known.sizes.push_back(static_cast<std::uint32_t>(eid.size()));
+    known.text.insert(known.text.end(), eid.begin(), eid.end());
+  }
+  return true;
+}
+
 RequestReader::Span RequestReader::append(std::vector<char>& text, std::string_view s) {
   const Span span{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(s.size())};
   text.insert(text.end(), s.begin(), s.end());
@@ -51,9 +70,12 @@ bool RequestReader::read(std::string_view payload, const Codec& codec) {
   in_kwargs_ = false;
   done_ = false;
   eids_.clear();
-  unique_eids_.reset();
+  as_known_ = true;
+  known_count_ = 0;
+  known_offset_ = 0;
   payload_size_ = payload.size();
-  if (!uvmas::detail::read_json(payload, *this, codec.serializers(), codec.options().max_depth) || !done_) {
+  if (!uvmas::detail::read_json(payload, *this, codec.serializers(), codec.options().max_depth) || !done_ ||
+      !eids_unique()) {
     inputs_.clear();
     outputs_.clear();
     return false;
@@ -128,7 +150,13 @@ bool RequestReader::key(std::string_view s) {
     case 4: {
       eid_ = append(text, s);
       eids_.push_back(eid_);
-      if (!unique_eids_.add(s, [&](std::size_t i) { return name(eids_[i]); })) return false;
+      if (as_known_) {
+        const KnownEids& known = known_[function_ == Function::step ? 0 : 1];
+        as_known_ = known_count_ < known.sizes.size() && known.sizes[known_count_] == s.size() &&
+                    std::string_view(known.text.data() + known_offset_, s.size()) == s;
+        ++known_count_;
+        known_offset_ += s.size();
+      }
       if (function_ == Function::get_data) {
         outputs_.entity_names_.push_back(OutputRequest::EntityNames{
             OutputRequest::Span{eid_.offset, eid_.size}, static_cast<std::uint32_t>(outputs_.attr_names_.size()), 0});

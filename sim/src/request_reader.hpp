@@ -74,6 +74,16 @@ class RequestReader final : public uvmas::detail::JsonEvents {
     StringIndex index_;
   };
 
+  /// The eids of the last frame of one function that had no eid twice, in
+  /// order: mosaik names the same entities in the same order step after
+  /// step, and a frame whose eids match them is checked by one scan instead
+  /// of a hash lookup per eid (a cache miss each on a large frame).
+  struct KnownEids {
+    std::vector<std::uint32_t> sizes;
+    std::vector<char> text;
+  };
+  /// Whether the frame's eids are all different (then they become the known ones).
+  bool eids_unique();
   static Span append(std::vector<char>& text, std::string_view s);
   bool add_value(Value&& v);
   // The element of the level just opened or read: its place counts up.
@@ -102,6 +112,11 @@ class RequestReader final : public uvmas::detail::JsonEvents {
   std::vector<Span> eids_;
   std::vector<Span> attrs_;
   Unique unique_eids_, unique_attrs_, unique_sources_;
+  KnownEids known_[2];  // of steps, of get_data
+  // How far this frame's eids agree with the known ones (count, bytes).
+  bool as_known_ = true;
+  std::size_t known_count_ = 0;
+  std::size_t known_offset_ = 0;
 };
 
 }  // namespace uvmas::sim::detail

@@ -357,6 +357,10 @@ TEST(MosaikStep, EveryShapeOfInputsReachesTheSimulatorAsTheJsonCodecDecodesIt) {
     for (int i = 0; i < 40; ++i) sources.emplace_back("S.s_" + std::to_string(i), i);
     for (int i = 0; i < 40; ++i) entities.emplace_back("M_" + std::to_string(i), Value::map({{"x", Value(sources)}}));
     cases.push_back(Value(entities));
+    // The same eids as the step before, but the last one is the first again.
+    Map again = entities;
+    again.back().first = Value("M_0");
+    cases.push_back(Value(std::move(again)));
     sources.emplace_back("S.s_3", -1);
     for (auto& [eid, attrs] : entities) attrs = Value::map({{"x", Value(sources)}});
     entities.emplace_back("M_7", Value::map({{"y", Value::map({{"S.s_0", 0}})}}));
