@@ -151,8 +151,10 @@ Task<> Session::handle_read(Session* self, Request request, RequestReader::Funct
           // Sent as a Value, the reply fails the way encoding it does.
         }
       }
-      if (!written) result = data.take(outputs);
-      if (!written) json.clear();
+      if (!written) {
+        json.clear();
+        result = data.take(outputs);
+      }
     }
   } catch (...) {
     error = std::current_exception();
