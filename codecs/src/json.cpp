@@ -13,6 +13,8 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <uvmas/codecs/detail/json_events.hpp>
+
 #include "formats.hpp"
 #include "internal.hpp"
 #include "value_builder.hpp"
@@ -55,6 +57,8 @@ void append_u_escape(std::string& out, unsigned cp) {
                  hex_digits[cp & 15]};
   out.append(buf, 6);
 }
+
+}  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -118,6 +122,8 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out += '"';
 }
+
+namespace {
 
 void append_int(std::string& out, const Value& v) {
   char buf[24];
@@ -234,6 +240,45 @@ double out_of_range_double(std::string_view tok) {
   return neg ? -r : r;
 }
 
+// Reads one number token the way Python's json does, into `sink` (add() of
+// an int64, uint64 or double; fail() with a message).
+template <class Sink>
+bool read_number(const char* str, rapidjson::SizeType len, Sink& sink) {
+  // Short plain integers (almost every number of an RPC message) first:
+  // RapidJSON has validated the token, and 18 digits cannot overflow.
+  if (len < 19) {
+    const char* p = str + (str[0] == '-' ? 1 : 0);
+    const char* end = str + len;
+    std::int64_t v = 0;
+    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    if (p == end && end != str + (str[0] == '-' ? 1 : 0)) return sink.add(str[0] == '-' ? -v : v);
+  }
+  std::string_view tok(str, len);
+  if (tok == "NaN") return sink.add(std::numeric_limits<double>::quiet_NaN());
+  if (tok == "Infinity") return sink.add(double{HUGE_VAL});
+  if (tok == "-Infinity") return sink.add(double{-HUGE_VAL});
+  const char* end = str + len;
+  if (tok.find_first_of(".eEIN") == std::string_view::npos) {
+    if (str[0] == '-') {
+      std::int64_t i;
+      auto r = std::from_chars(str, end, i);
+      if (r.ec == std::errc() && r.ptr == end) return sink.add(i);
+    } else {
+      std::uint64_t u;
+      auto r = std::from_chars(str, end, u);
+      if (r.ec == std::errc() && r.ptr == end) return sink.add(u);
+    }
+    // Beyond 64 bits Python keeps an exact int; the closest we have is a double.
+  } else if (tok.find_first_of("IN") != std::string_view::npos) {
+    return sink.fail("invalid number '" + std::string(tok) + "'");
+  }
+  double d;
+  auto r = std::from_chars(str, end, d);
+  if (r.ec == std::errc::result_out_of_range) return sink.add(out_of_range_double(tok));
+  if (r.ec != std::errc() || r.ptr != end) return sink.fail("invalid number '" + std::string(tok) + "'");
+  return sink.add(d);
+}
+
 class JsonHandler {
  public:
   JsonHandler(const Serializers* s, std::size_t max_depth) : b_(s, max_depth) {}
@@ -247,41 +292,7 @@ class JsonHandler {
   bool Int64(std::int64_t v) { return b_.add(v); }
   bool Uint64(std::uint64_t v) { return b_.add(v); }
   bool Double(double v) { return b_.add(v); }
-  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
-    // Short plain integers (almost every number of an RPC message) first:
-    // RapidJSON has validated the token, and 18 digits cannot overflow.
-    if (len < 19) {
-      const char* p = str + (str[0] == '-' ? 1 : 0);
-      const char* end = str + len;
-      std::int64_t v = 0;
-      while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
-      if (p == end && end != str + (str[0] == '-' ? 1 : 0)) return b_.add(str[0] == '-' ? -v : v);
-    }
-    std::string_view tok(str, len);
-    if (tok == "NaN") return b_.add(std::numeric_limits<double>::quiet_NaN());
-    if (tok == "Infinity") return b_.add(double{HUGE_VAL});
-    if (tok == "-Infinity") return b_.add(double{-HUGE_VAL});
-    const char* end = str + len;
-    if (tok.find_first_of(".eEIN") == std::string_view::npos) {
-      if (str[0] == '-') {
-        std::int64_t i;
-        auto r = std::from_chars(str, end, i);
-        if (r.ec == std::errc() && r.ptr == end) return b_.add(i);
-      } else {
-        std::uint64_t u;
-        auto r = std::from_chars(str, end, u);
-        if (r.ec == std::errc() && r.ptr == end) return b_.add(u);
-      }
-      // Beyond 64 bits Python keeps an exact int; the closest we have is a double.
-    } else if (tok.find_first_of("IN") != std::string_view::npos) {
-      return b_.fail("invalid number '" + std::string(tok) + "'");
-    }
-    double d;
-    auto r = std::from_chars(str, end, d);
-    if (r.ec == std::errc::result_out_of_range) return b_.add(out_of_range_double(tok));
-    if (r.ec != std::errc() || r.ptr != end) return b_.fail("invalid number '" + std::string(tok) + "'");
-    return b_.add(d);
-  }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) { return read_number(str, len, b_); }
   // Strings are validated here rather than by RapidJSON (kParseValidateEncodingFlag
   // checks byte by byte and is several times slower); this also rejects the
   // ED A0..ED BF bytes RapidJSON writes for a lone low-surrogate escape ("\udc00").
@@ -301,22 +312,105 @@ class JsonHandler {
   ValueBuilder b_;
 };
 
-}  // namespace
+// read_json's handler: tokens go to the JsonEvents, or into a ValueBuilder
+// while a container the events asked for whole is open.
+class EventsHandler {
+ public:
+  EventsHandler(JsonEvents& events, const Serializers* s, std::size_t max_depth)
+      : events_(events), serializers_(s), max_depth_(max_depth) {}
 
-void json_encode(const Value& v, std::string& out, const Serializers* s, std::size_t max_depth) {
-  JsonWriter(out, s, max_depth).write(v, 0);
-}
+  bool Null() { return scalar(nullptr); }
+  bool Bool(bool v) { return scalar(v); }
+  bool Int(int v) { return scalar(std::int64_t{v}); }
+  bool Uint(unsigned v) { return scalar(std::uint64_t{v}); }
+  bool Int64(std::int64_t v) { return scalar(v); }
+  bool Uint64(std::uint64_t v) { return scalar(v); }
+  bool Double(double v) { return scalar(v); }
+  bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    if (building_) return read_number(str, len, *builder_);
+    Scalars sink{events_};
+    return read_number(str, len, sink);
+  }
+  bool String(const char* str, rapidjson::SizeType len, bool) {
+    if (!valid_utf8(str, len)) return false;
+    if (building_) return builder_->add(std::string(str, len));
+    return events_.string(std::string_view(str, len));
+  }
+  bool Key(const char* str, rapidjson::SizeType len, bool) {
+    if (!valid_utf8(str, len)) return false;
+    if (building_) return builder_->add(std::string(str, len));
+    if (serializers_ && std::string_view(str, len) == "__type__") return false;
+    return events_.key(std::string_view(str, len));
+  }
+  bool StartObject() { return open(true); }
+  bool EndObject(rapidjson::SizeType) { return close(true); }
+  bool StartArray() { return open(false); }
+  bool EndArray(rapidjson::SizeType) { return close(false); }
 
-namespace {
+ private:
+  // A number the events hear as a Value.
+  struct Scalars {
+    JsonEvents& events;
+    template <class T>
+    bool add(T v) {
+      return events.scalar(Value(v));
+    }
+    bool fail(const std::string&) { return false; }
+  };
+
+  template <class T>
+  bool scalar(T v) {
+    if (building_) return builder_->add(v);
+    return events_.scalar(Value(v));
+  }
+
+  bool open(bool is_map) {
+    if (building_) {
+      ++building_;
+      return is_map ? builder_->begin_map() : builder_->begin_array();
+    }
+    // The codec's limit: no level opens beyond max_depth.
+    if (depth_ >= max_depth_) return false;
+    switch (is_map ? events_.start_map() : events_.start_array()) {
+      case JsonEvents::Open::events: ++depth_; return true;
+      case JsonEvents::Open::stop: return false;
+      case JsonEvents::Open::value: break;
+    }
+    builder_.emplace(serializers_, max_depth_ - depth_);
+    building_ = 1;
+    return is_map ? builder_->begin_map() : builder_->begin_array();
+  }
+
+  bool close(bool is_map) {
+    if (!building_) {
+      --depth_;
+      return is_map ? events_.end_map() : events_.end_array();
+    }
+    if (!(is_map ? builder_->end_map() : builder_->end_array())) return false;
+    if (--building_ > 0) return true;
+    Value whole = builder_->take();
+    builder_.reset();
+    return events_.value(std::move(whole));
+  }
+
+  JsonEvents& events_;
+  const Serializers* serializers_;
+  std::size_t max_depth_;
+  std::size_t depth_ = 0;     // levels open as events
+  std::size_t building_ = 0;  // levels open in builder_
+  std::optional<ValueBuilder> builder_;
+};
+
 // Nesting the recursive parser may reach on the C++ stack (a few hundred bytes a level).
 constexpr std::size_t recursive_depth_limit = 1024;
-}  // namespace
 
-Value json_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {
-  if (payload.size() >= 3 && std::memcmp(payload.data(), "\xEF\xBB\xBF", 3) == 0)
-    throw DecodeError("JSON payload starts with a UTF-8 BOM");
-  constexpr unsigned flags =
-      rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
+constexpr unsigned parse_flags =
+    rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
+
+// Parses `payload` into `handler`; the offset past trailing whitespace goes
+// to `end` (the payload's size when nothing else follows).
+template <class Handler>
+rapidjson::ParseResult parse(std::string_view payload, Handler& handler, std::size_t max_depth, std::size_t& end) {
   rapidjson::MemoryStream stream(payload.data(), payload.size());
   // The reader's stack (strings and numbers are copied through it) is kept
   // per thread; only a decode nested in another would need a second one.
@@ -330,27 +424,62 @@ Value json_decode(std::string_view payload, const Serializers* s, std::size_t ma
     ~Busy() { flag = was; }
   } busy{reader_busy, reader_busy};
   reader_busy = true;
-  JsonHandler handler(s, max_depth);
   // The handler refuses to open a level beyond max_depth, so the recursive
   // parser (faster) nests at most that deep; very deep limits take the
   // iterative one, which never recurses.
   rapidjson::ParseResult r = max_depth <= recursive_depth_limit
-                                 ? reader.Parse<flags>(stream, handler)
-                                 : reader.Parse<flags | rapidjson::kParseIterativeFlag>(stream, handler);
-  if (r.IsError()) {
-    if (!handler.builder().error().empty())
-      throw DecodeError("invalid JSON: " + handler.builder().error() + " (offset " + std::to_string(r.Offset()) + ")");
-    throw DecodeError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(r.Code()) + " (offset " +
-                      std::to_string(r.Offset()) + ")");
-  }
+                                 ? reader.Parse<parse_flags>(stream, handler)
+                                 : reader.Parse<parse_flags | rapidjson::kParseIterativeFlag>(stream, handler);
   // Trailing whitespace only (checked here, not by RapidJSON, because its
   // MemoryStream reports end of input as '\0' and would accept "1\0junk").
   std::size_t pos = stream.Tell();
   while (pos < payload.size() && (payload[pos] == ' ' || payload[pos] == '\t' || payload[pos] == '\n' ||
                                   payload[pos] == '\r'))
     ++pos;
-  if (pos != payload.size()) throw DecodeError("invalid JSON: trailing data at offset " + std::to_string(pos));
+  end = pos;
+  return r;
+}
+
+bool has_bom(std::string_view payload) {
+  return payload.size() >= 3 && std::memcmp(payload.data(), "\xEF\xBB\xBF", 3) == 0;
+}
+
+}  // namespace
+
+void json_encode(const Value& v, std::string& out, const Serializers* s, std::size_t max_depth) {
+  JsonWriter(out, s, max_depth).write(v, 0);
+}
+
+void append_json(std::string& out, const Value& v, const Serializers* s, std::size_t max_depth, std::size_t depth) {
+  const std::size_t old = out.size();
+  try {
+    JsonWriter(out, s, max_depth).write(v, depth);
+  } catch (...) {
+    out.resize(old);
+    throw;
+  }
+}
+
+Value json_decode(std::string_view payload, const Serializers* s, std::size_t max_depth) {
+  if (has_bom(payload)) throw DecodeError("JSON payload starts with a UTF-8 BOM");
+  JsonHandler handler(s, max_depth);
+  std::size_t end = 0;
+  rapidjson::ParseResult r = parse(payload, handler, max_depth, end);
+  if (r.IsError()) {
+    if (!handler.builder().error().empty())
+      throw DecodeError("invalid JSON: " + handler.builder().error() + " (offset " + std::to_string(r.Offset()) + ")");
+    throw DecodeError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(r.Code()) + " (offset " +
+                      std::to_string(r.Offset()) + ")");
+  }
+  if (end != payload.size()) throw DecodeError("invalid JSON: trailing data at offset " + std::to_string(end));
   return handler.builder().take();
+}
+
+bool read_json(std::string_view payload, JsonEvents& events, const Serializers* s, std::size_t max_depth) {
+  if (payload.empty() || has_bom(payload)) return false;
+  EventsHandler handler(events, s, max_depth);
+  std::size_t end = 0;
+  return !parse(payload, handler, max_depth, end).IsError() && end == payload.size();
 }
 
 }  // namespace uvmas::detail

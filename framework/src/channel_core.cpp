@@ -148,6 +148,40 @@ void ChannelCore::answer(Request& request, bool ok, Value content) {
   request.finished();
 }
 
+void ChannelCore::answer_json(Request& request, std::string_view json) {
+  if (request.answered_) throw std::logic_error("this request was already answered");
+  request.answered_ = true;
+  if (closed_) {
+    request.finished();
+    return;
+  }
+  if (codec_.format() != Format::json || observed_) {
+    send_reply(request.id_, codec_.decode(json));
+    request.finished();
+    return;
+  }
+  // What write_message makes of [1, id, content], the content's bytes given.
+  std::string& out = stream_->out();
+  const std::size_t start = out.size();
+  out.append(frame_header_size, '\0');
+  out += "[1, ";
+  codec_.encode(request.id_, out);
+  out += ", ";
+  out += json;
+  out += ']';
+  const std::size_t length = out.size() - start - frame_header_size;
+  if (length > std::numeric_limits<std::uint32_t>::max()) {
+    out.resize(start);
+    send_reply(request.id_, codec_.decode(json));  // fails the same way
+    request.finished();
+    return;
+  }
+  write_frame_header(out.data() + start, static_cast<std::uint32_t>(length));
+  tally_.sent();
+  stream_->flush();
+  request.finished();
+}
+
 bool ChannelCore::congested() const noexcept { return !closed_ && stream_->buffered() >= max_queued_; }
 
 bool ChannelCore::can_take_request() const noexcept {
@@ -217,6 +251,14 @@ std::size_t ChannelCore::consume(std::string_view data) {
 }
 
 void ChannelCore::handle_payload(std::string_view payload) {
+  if (decoder_ && !observed_ && !inline_handler_ && can_take_request()) {
+    Value id;
+    if (decoder_->decode_request(payload, id)) {
+      Value content;
+      dispatch(id, content);
+      return;
+    }
+  }
   Value message;
   try {
     message = codec_.decode(payload);
@@ -386,6 +428,18 @@ void ChannelCore::finish(std::string reason, bool keep_stream) {
     slot->soon.handle = slot->waiter;
     loop_.call_soon(slot->soon);
   }
+}
+
+Task<> reply_json(Request& request, std::string_view json) {
+  if (request.answered()) throw std::logic_error("this request was already answered");
+  const Channel channel = request.channel();  // holds the core while waiting
+  ChannelCore* core = ChannelAccess::core(channel);
+  if (core->congested()) co_await core->drained();
+  core->answer_json(request, json);
+}
+
+void set_request_decoder(const Channel& channel, RequestDecoder* decoder) noexcept {
+  if (ChannelCore* core = ChannelAccess::core(channel)) core->set_request_decoder(decoder);
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 #include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/wait_list.hpp"
 #include "uvmas/framework/channel.hpp"
+#include "uvmas/framework/detail/request_decoder.hpp"
 #include "observe/observed_channel.hpp"
 
 #include <deque>
@@ -74,6 +75,9 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   /// Queues an EXCEPTION whose content is `content` (a traceback text for
   /// aiomas peers); encode errors are sent as a traceback text instead.
   void send_failure(const Value& id, Value&& content);
+  /// Answers `request` now with a RESULT whose content `json` is already in
+  /// the channel's JSON (see reply_json).
+  void answer_json(Request& request, std::string_view json);
   /// Answers `request` now (RESULT if `ok`, else EXCEPTION) without waiting
   /// for the write buffer to drain: for a caller that checked congested().
   void answer(Request& request, bool ok, Value content);
@@ -89,6 +93,8 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   void set_handler(RequestHandler* h) noexcept { handler_ = h; }
   /// Routes requests to `h` ahead of the RequestHandler (nullptr: no longer).
   void set_inline_handler(InlineRequestHandler* h) noexcept { inline_handler_ = h; }
+  /// Lets `d` decode request frames ahead of the codec (nullptr: no longer).
+  void set_request_decoder(RequestDecoder* d) noexcept { decoder_ = d; }
   /// The Request of an incoming request an InlineRequestHandler keeps for
   /// later; it counts toward max_requests_in_progress until answered.
   Request make_request(Value id, Value content) {
@@ -195,6 +201,7 @@ class ChannelCore final : public StreamHandler, public ListNode, public std::ena
   WaitList drain_waiters_;
   RequestHandler* handler_ = nullptr;
   InlineRequestHandler* inline_handler_ = nullptr;
+  RequestDecoder* decoder_ = nullptr;
   // [type, id, content] of the message being encoded, kept so that a reply
   // costs no array allocation; only the content slot changes hands.
   Value triple_ = Value::array({0, 0, nullptr});

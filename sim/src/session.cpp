@@ -3,6 +3,7 @@
 
 #include "session.hpp"
 
+#include "reply_writer.hpp"
 #include "wire.hpp"
 
 #include "uvmas/codecs/error.hpp"
@@ -44,10 +45,12 @@ Task<> Session::serve(Channel channel, Simulator* sim) {
   channel.set_control();
   sim->mosaik_.channel_ = channel;
   channel.set_request_handler(&session);
+  uvmas::detail::set_request_decoder(channel, &session);
   channel.on_close([s = &session, alive = session.alive_](std::string_view) {
     if (*alive) s->ended_.set();
   });
   co_await session.ended_.wait();
+  uvmas::detail::set_request_decoder(channel, nullptr);
   channel.set_request_handler(nullptr);
   try {
     sim->stop();
@@ -104,6 +107,68 @@ Task<> Session::handle(Session* self, Request request) {
   } else {
     co_await request.reply(std::move(result));
   }
+}
+
+bool Session::decode_request(std::string_view payload, Value& id) {
+  // Before init the usual path answers (with its error).
+  if (!initialized_ || read_ || !reader_.read(payload, channel_.codec())) return false;
+  id = std::move(reader_.id());
+  read_ = true;
+  return true;
+}
+
+void Session::on_request(Request request) {
+  if (!std::exchange(read_, false)) {
+    requests_.spawn(handle(this, std::move(request)));
+    return;
+  }
+  const Time time = reader_.time();
+  requests_.spawn(handle_read(this, std::move(request), reader_.function(), time, reader_.max_advance().value_or(time),
+                              reader_.take_inputs(), reader_.take_outputs()));
+}
+
+Task<> Session::handle_read(Session* self, Request request, RequestReader::Function function, Time time,
+                            Time max_advance, Inputs inputs, OutputRequest outputs) {
+  std::exception_ptr error;
+  Value result;
+  // get_data's reply, written as JSON straight from the simulator's rows
+  // (the buffer of an earlier reply is reused); empty: `result` is sent.
+  std::string json;
+  try {
+    if (function == RequestReader::Function::step) {
+      result = co_await step(self, time, inputs, max_advance);
+    } else {
+      OutputData data = self->sim_.get_data(outputs);
+      const Codec& codec = self->channel_.codec();
+      bool written = false;
+      if (ReplyWriter::can_write(codec)) {
+        json = std::move(self->reply_buffer_);
+        json.clear();
+        try {
+          ReplyWriter::write_json(data, outputs, codec, json);
+          written = true;
+        } catch (const CodecError&) {
+          // Sent as a Value, the reply fails the way encoding it does.
+        }
+      }
+      if (!written) {
+        json.clear();
+        result = data.take(outputs);
+      }
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (error) {
+    co_await request.fail_value(failure_content(error));
+  } else if (!json.empty()) {
+    co_await uvmas::detail::reply_json(request, json);
+  } else {
+    co_await request.reply(std::move(result));
+  }
+  self->reader_.recycle(std::move(inputs));
+  self->reader_.recycle(std::move(outputs));
+  if (json.capacity() > self->reply_buffer_.capacity()) self->reply_buffer_ = std::move(json);
 }
 
 Value Session::call(const std::string& function, Array& args, const Map& kwargs) {

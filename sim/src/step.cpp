@@ -16,12 +16,16 @@ namespace uvmas::sim {
 using namespace detail;
 
 Task<Value> Session::step(Session* self, Array& args, Inputs& inputs) {
-  Simulator& sim = self->sim_;
   if (args.size() < 2 || args.size() > 3) throw TypeError("step() takes time, inputs and max_advance");
   const Time time = time_arg(args[0], "the step time");
   inputs = Inputs(std::move(args[1]));
   // API 2 steps carry no max_advance: nothing is promised beyond this step.
   const Time max_advance = args.size() == 3 ? time_arg(args[2], "max_advance") : time;
+  co_return co_await step(self, time, inputs, max_advance);
+}
+
+Task<Value> Session::step(Session* self, Time time, const Inputs& inputs, Time max_advance) {
+  Simulator& sim = self->sim_;
   if (self->stepping_) throw ValueError("step(" + std::to_string(time) + ") while another step runs");
   if (self->last_step_ && time <= *self->last_step_) {
     throw ValueError("step time " + std::to_string(time) + " is not after the last step time " +

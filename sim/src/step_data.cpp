@@ -31,9 +31,17 @@ Inputs::Inputs(Value inputs) : value_(std::move(inputs)) {
   }
 }
 
-// The rows point into value_, so a copy builds its own.
+// The rows point into this object's storage, so a copy builds its own.
 Inputs::Inputs(const Inputs& other) {
-  if (!other.value_.is_null()) *this = Inputs(other.value_);
+  if (other.flat_) {
+    flat_ = true;
+    text_ = other.text_;
+    names_ = other.names_;
+    values_ = other.values_;
+    link();
+  } else if (!other.value_.is_null()) {
+    *this = Inputs(other.value_);
+  }
 }
 
 Inputs& Inputs::operator=(const Inputs& other) {
@@ -45,6 +53,55 @@ Inputs& Inputs::operator=(const Inputs& other) {
 Inputs::Inputs(Inputs&& other) noexcept = default;
 Inputs& Inputs::operator=(Inputs&& other) noexcept = default;
 Inputs::~Inputs() = default;
+
+void Inputs::link() {
+  rows_.clear();
+  rows_.reserve(names_.size());
+  const char* text = text_.data();
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const Names& n = names_[i];
+    rows_.push_back(Input{std::string_view(text + n.eid, n.eid_size), std::string_view(text + n.attr, n.attr_size),
+                          std::string_view(text + n.source, n.source_size), values_[i]});
+  }
+}
+
+void Inputs::clear() noexcept {
+  value_ = Value();
+  value_built_ = false;
+  flat_ = false;
+  text_.clear();
+  names_.clear();
+  values_.clear();
+  rows_.clear();
+  groups_.clear();
+  by_eid_.clear();
+}
+
+const Value& Inputs::value() const {
+  if (!flat_ || value_built_) return value_;
+  // One entity's rows are adjacent and view the same names, as are one attribute's.
+  Map entities;
+  for (std::size_t i = 0; i < rows_.size();) {
+    Map attrs;
+    std::size_t j = i;
+    while (j < rows_.size() && rows_[j].eid.data() == rows_[i].eid.data()) {
+      Map sources;
+      std::size_t k = j;
+      while (k < rows_.size() && rows_[k].eid.data() == rows_[i].eid.data() &&
+             rows_[k].attr.data() == rows_[j].attr.data()) {
+        sources.emplace_back(rows_[k].source, rows_[k].value);
+        ++k;
+      }
+      attrs.emplace_back(rows_[j].attr, Value(std::move(sources)));
+      j = k;
+    }
+    entities.emplace_back(rows_[i].eid, Value(std::move(attrs)));
+    i = j;
+  }
+  value_ = Value(std::move(entities));
+  value_built_ = true;
+  return value_;
+}
 
 void Inputs::index() const {
   if (!groups_.empty() || rows_.empty()) return;
@@ -98,7 +155,52 @@ OutputRequest::OutputRequest(Value request) : value_(std::move(request)) {
 }
 
 OutputRequest::OutputRequest(const OutputRequest& other) {
-  if (!other.value_.is_null()) *this = OutputRequest(other.value_);
+  if (other.flat_) {
+    flat_ = true;
+    text_ = other.text_;
+    attr_names_ = other.attr_names_;
+    entity_names_ = other.entity_names_;
+    link();
+  } else if (!other.value_.is_null()) {
+    *this = OutputRequest(other.value_);
+  }
+}
+
+void OutputRequest::link() {
+  const char* text = text_.data();
+  attrs_.clear();
+  attrs_.reserve(attr_names_.size());
+  for (const Span& a : attr_names_) attrs_.emplace_back(text + a.offset, a.size);
+  entities_.clear();
+  entities_.reserve(entity_names_.size());
+  for (const EntityNames& e : entity_names_) {
+    entities_.push_back(Entity{std::string_view(text + e.eid.offset, e.eid.size),
+                               std::span<const std::string_view>(attrs_).subspan(e.first_attr, e.attrs)});
+  }
+}
+
+void OutputRequest::clear() noexcept {
+  value_ = Value();
+  value_built_ = false;
+  flat_ = false;
+  text_.clear();
+  attr_names_.clear();
+  entity_names_.clear();
+  attrs_.clear();
+  entities_.clear();
+}
+
+const Value& OutputRequest::value() const {
+  if (!flat_ || value_built_) return value_;
+  Map entities;
+  entities.reserve(entities_.size());
+  for (const Entity& e : entities_) {
+    Array attrs(e.attrs.begin(), e.attrs.end());
+    entities.emplace_back(e.eid, Value(std::move(attrs)));
+  }
+  value_ = Value(std::move(entities));
+  value_built_ = true;
+  return value_;
 }
 
 OutputRequest& OutputRequest::operator=(const OutputRequest& other) {
@@ -113,24 +215,35 @@ OutputRequest::~OutputRequest() = default;
 // -- OutputData -----------------------------------------------------------------------------
 
 OutputData::EntityOutput& OutputData::EntityOutput::set(std::string_view attr, Value value) {
-  Map& attrs = data_->entities_[index_].second.as_map();
-  for (auto& [key, old] : attrs) {
-    if (key.as_string() == attr) {
-      old = std::move(value);
-      return *this;
-    }
-  }
-  attrs.emplace_back(std::piecewise_construct, std::forward_as_tuple(attr), std::forward_as_tuple(std::move(value)));
+  data_->set_attr(index_, attr, std::move(value));
   return *this;
 }
 
-std::string_view OutputData::EntityOutput::eid() const { return data_->entities_[index_].first.as_string(); }
+std::string_view OutputData::EntityOutput::eid() const { return data_->entities_[index_].eid; }
+
+void OutputData::set_attr(std::size_t entity, std::string_view attr, Value&& value) {
+  Entity& e = entities_[entity];
+  for (std::uint32_t a = e.first; a != none; a = attrs_[a].next) {
+    if (attrs_[a].name == attr) {
+      attrs_[a].value = std::move(value);
+      return;
+    }
+  }
+  const auto at = static_cast<std::uint32_t>(attrs_.size());
+  attrs_.push_back(Attr{std::string(attr), std::move(value), none});
+  if (e.last == none) {
+    e.first = at;
+  } else {
+    attrs_[e.last].next = at;
+  }
+  e.last = at;
+}
 
 OutputData::EntityOutput OutputData::entity(std::string_view eid) {
   // Repeats are merged by take(): no lookup here, only the common case of
   // several attributes of one entity in a row.
-  if (last_ != StringIndex::none && entities_[last_].first.as_string() == eid) return EntityOutput(*this, last_);
-  entities_.emplace_back(std::piecewise_construct, std::forward_as_tuple(eid), std::forward_as_tuple(Map()));
+  if (last_ != StringIndex::none && entities_[last_].eid == eid) return EntityOutput(*this, last_);
+  entities_.push_back(Entity{std::string(eid), none, none});
   last_ = entities_.size() - 1;
   return EntityOutput(*this, last_);
 }
@@ -138,24 +251,24 @@ OutputData::EntityOutput OutputData::entity(std::string_view eid) {
 const Value* OutputData::find(std::string_view eid, std::string_view attr) const {
   // The latest entry of `eid` holding `attr` has its last value.
   for (auto e = entities_.rbegin(); e != entities_.rend(); ++e) {
-    if (e->first.as_string() != eid) continue;
-    for (const auto& [key, value] : e->second.as_map()) {
-      if (key.as_string() == attr) return &value;
+    if (e->eid != eid) continue;
+    for (std::uint32_t a = e->first; a != none; a = attrs_[a].next) {
+      if (attrs_[a].name == attr) return &attrs_[a].value;
     }
   }
   return nullptr;
 }
 
 bool OutputData::contains(std::string_view eid) const {
-  for (const auto& entry : entities_) {
-    if (entry.first.as_string() == eid) return true;
+  for (const Entity& e : entities_) {
+    if (e.eid == eid) return true;
   }
   return false;
 }
 
 void OutputData::reserve(std::size_t n) {
-  // One more for the output time, which take() appends.
-  entities_.reserve(n + 1);
+  entities_.reserve(n);
+  attrs_.reserve(n);
 }
 
 void OutputData::merge_repeats() {
@@ -163,20 +276,62 @@ void OutputData::merge_repeats() {
   if (n < 2) return;
   StringIndex first;
   first.reserve(n);
-  auto key_of = [this](std::size_t i) -> std::string_view { return entities_[i].first.as_string(); };
-  // Kept entries move down over the places of merged ones; m[0, w) are kept.
+  auto key_of = [this](std::size_t i) -> std::string_view { return entities_[i].eid; };
+  // Kept entries move down over the places of merged ones; [0, w) are kept.
   std::size_t w = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t at = first.insert(key_of(i), w, [&](std::size_t k) { return key_of(k); });
+    const std::size_t at = first.insert(key_of(i), w, key_of);
     if (at == w) {
       if (w != i) entities_[w] = std::move(entities_[i]);
       ++w;
       continue;
     }
-    EntityOutput kept(*this, at);
-    for (auto& [attr, value] : entities_[i].second.as_map()) kept.set(attr.as_string(), std::move(value));
+    for (std::uint32_t a = entities_[i].first; a != none;) {
+      // set_attr may grow attrs_: take the entry's parts out first.
+      const std::uint32_t next = attrs_[a].next;
+      std::string name = std::move(attrs_[a].name);
+      Value value = std::move(attrs_[a].value);
+      set_attr(at, name, std::move(value));
+      a = next;
+    }
   }
   entities_.erase(entities_.begin() + static_cast<std::ptrdiff_t>(w), entities_.end());
+  last_ = StringIndex::none;
+}
+
+void OutputData::merge_repeats(const OutputRequest& request) {
+  // Named in the request's order (a subsequence of its unique eids), no entity can repeat.
+  auto r = request.begin();
+  for (const Entity& e : entities_) {
+    while (r != request.end() && r->eid != e.eid) ++r;
+    if (r == request.end()) {
+      merge_repeats();
+      return;
+    }
+    ++r;
+  }
+}
+
+void OutputData::clear() noexcept {
+  entities_.clear();
+  attrs_.clear();
+  last_ = StringIndex::none;
+  time.reset();
+}
+
+Value OutputData::release() {
+  Map out;
+  out.reserve(entities_.size() + (time ? 1 : 0));
+  for (Entity& e : entities_) {
+    Map attrs;
+    for (std::uint32_t a = e.first; a != none; a = attrs_[a].next) {
+      attrs.emplace_back(std::move(attrs_[a].name), std::move(attrs_[a].value));
+    }
+    out.emplace_back(std::move(e.eid), Value(std::move(attrs)));
+  }
+  if (time) out.emplace_back("time", *time);
+  clear();
+  return Value(std::move(out));
 }
 
 Value OutputData::take() {
@@ -184,27 +339,8 @@ Value OutputData::take() {
   return release();
 }
 
-Value OutputData::release() {
-  Map out = std::exchange(entities_, Map());
-  last_ = StringIndex::none;
-  if (time) out.emplace_back("time", *std::exchange(time, std::nullopt));
-  return Value(std::move(out));
-}
-
 Value OutputData::take(const OutputRequest& request) {
-  // Named in the request's order (a subsequence of its unique eids), no entity can repeat.
-  auto r = request.begin();
-  bool in_order = true;
-  for (const auto& entry : entities_) {
-    const std::string_view eid = entry.first.as_string();
-    while (r != request.end() && r->eid != eid) ++r;
-    if (r == request.end()) {
-      in_order = false;
-      break;
-    }
-    ++r;
-  }
-  if (!in_order) merge_repeats();
+  merge_repeats(request);
   return release();
 }
 

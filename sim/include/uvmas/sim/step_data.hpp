@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// What a mosaik step hands a simulator and what get_data answers, kept flat:
-/// `Inputs` and `OutputRequest` are views over the decoded request (no name
-/// or value is copied), `OutputData` builds the reply in the shape it is sent.
+/// `Inputs` and `OutputRequest` are rows of views (over a decoded request
+/// Value, or over the names and values read straight off mosaik's frame),
+/// `OutputData` builds the reply in the shape it is sent.
 
 #include <uvmas/codecs/value.hpp>
 #include <uvmas/sim/detail/string_index.hpp>
@@ -11,10 +12,16 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace uvmas::sim {
+
+namespace detail {
+class RequestReader;
+struct ReplyWriter;
+}
 
 /// mosaik's integer time: the number of steps of `time_resolution` seconds.
 using Time = std::int64_t;
@@ -31,8 +38,9 @@ struct Input {
 
 /// A step's inputs: one Input per value, grouped by entity and by attribute
 /// in the order mosaik sent them (its `{eid: {attr: {source: value}}}`).
-/// Entities without inputs are absent. The rows point into the decoded
-/// request this object holds, so they stay valid as long as it does.
+/// Entities without inputs are absent. The rows point into storage this
+/// object holds (the decoded request, or the names and values the adapter
+/// read off mosaik's frame), so they stay valid as long as it does.
 ///
 ///     for (const sim::Input& in : inputs) total[in.eid] += in.value.as_double();
 ///     for (const sim::Input& in : inputs.find(eid, "temp")) use(in.source, in.value);
@@ -63,17 +71,37 @@ class Inputs {
   /// The values attribute `attr` of `eid` received, one per source (empty: none).
   std::span<const Input> find(std::string_view eid, std::string_view attr) const;
 
-  /// mosaik's argument as it arrived.
-  const Value& value() const noexcept { return value_; }
+  /// mosaik's argument: as it arrived, or, for inputs read off the wire,
+  /// rebuilt from the rows on first use (an entity or attribute that received
+  /// no value is not in it).
+  const Value& value() const;
 
  private:
+  friend class detail::RequestReader;
   struct Group {
     std::uint32_t begin;
     std::uint32_t end;
   };
+  // Where a row's names lie in text_ (inputs read off the wire).
+  struct Names {
+    std::uint32_t eid, eid_size;
+    std::uint32_t attr, attr_size;
+    std::uint32_t source, source_size;
+  };
   void index() const;
+  // Points rows_ at text_, names_ and values_.
+  void link();
+  // Empty, keeping the capacity of the storage for the next step.
+  void clear() noexcept;
 
-  Value value_;
+  mutable Value value_;
+  // Read off the wire: the names back to back (never reallocated once the
+  // rows point into it), and the values.
+  bool flat_ = false;
+  mutable bool value_built_ = false;
+  std::vector<char> text_;
+  std::vector<Names> names_;
+  std::vector<Value> values_;
   std::vector<Input> rows_;
   // Built by the first find(): the rows of each entity, and eid → group.
   mutable std::vector<Group> groups_;
@@ -81,8 +109,7 @@ class Inputs {
 };
 
 /// What get_data asks for: the attributes wanted of each entity, in mosaik's
-/// order (its `{eid: [attr, ...]}`). Views into the decoded request this
-/// object holds.
+/// order (its `{eid: [attr, ...]}`). Views into storage this object holds.
 ///
 ///     for (const auto& [eid, attrs] : request)
 ///       for (std::string_view attr : attrs) data.set(eid, attr, value_of(eid, attr));
@@ -110,11 +137,30 @@ class OutputRequest {
   /// The number of entities asked.
   std::size_t size() const noexcept { return entities_.size(); }
   bool empty() const noexcept { return entities_.empty(); }
-  /// mosaik's argument as it arrived.
-  const Value& value() const noexcept { return value_; }
+  /// mosaik's argument: as it arrived, or, for a request read off the
+  /// wire, rebuilt on first use.
+  const Value& value() const;
 
  private:
-  Value value_;
+  friend class detail::RequestReader;
+  struct Span {
+    std::uint32_t offset, size;
+  };
+  struct EntityNames {
+    Span eid;
+    std::uint32_t first_attr, attrs;
+  };
+  // Points attrs_ and entities_ at text_, attr_names_ and entity_names_.
+  void link();
+  void clear() noexcept;
+
+  mutable Value value_;
+  // Read off the wire: the names back to back, and where each lies.
+  bool flat_ = false;
+  mutable bool value_built_ = false;
+  std::vector<char> text_;
+  std::vector<Span> attr_names_;
+  std::vector<EntityNames> entity_names_;
   std::vector<std::string_view> attrs_;
   std::vector<Entity> entities_;
 };
@@ -174,11 +220,30 @@ class OutputData {
   Value take(const OutputRequest& request);
 
  private:
+  friend struct detail::ReplyWriter;
+  static constexpr std::uint32_t none = static_cast<std::uint32_t>(-1);
+  // Flat: entities in the order named, each with a chain of its attributes
+  // (in the order set) through attrs_; no allocation per entity.
+  struct Entity {
+    std::string eid;
+    std::uint32_t first = none;
+    std::uint32_t last = none;
+  };
+  struct Attr {
+    std::string name;
+    Value value;
+    std::uint32_t next = none;
+  };
+  void set_attr(std::size_t entity, std::string_view attr, Value&& value);
   // Entities named again after others get their values folded into the first entry.
   void merge_repeats();
+  // Folds repeats unless the entities were named in the order of `request`.
+  void merge_repeats(const OutputRequest& request);
   Value release();
+  void clear() noexcept;
 
-  Map entities_;
+  std::vector<Entity> entities_;
+  std::vector<Attr> attrs_;
   std::size_t last_ = detail::StringIndex::none;  // where the last entity() went: the usual next one
 };
 
