@@ -434,46 +434,48 @@ Task<> tell(AgentProxy remote, std::string text) {
   }
 }
 
+// Container `a` tells the Recorder of container `b`, over TCP, and shuts down.
+struct TellingPeer {
+  test::Watchdog watchdog;
+  Loop loop;
+  std::unique_ptr<Container> a = Container::create(loop, "tcp://127.0.0.1:0");
+  std::unique_ptr<Container> b = Container::create(loop, "tcp://127.0.0.1:0");
+  Recorder* peer = &b->spawn<Recorder>();
+  std::string url = peer->addr();
+};
+
 // The request is still in the outgoing connection's write buffer when
 // shutdown() begins (writes leave at the end of the loop pass).
-Task<> tell_then_shut_down(Loop* loop, Container* a, Recorder* peer) {
-  auto remote = co_await a->connect(peer->addr());
-  TaskGroup calls(*loop);
+Task<> tell_then_shut_down(TellingPeer* t) {
+  auto remote = co_await t->a->connect(t->url);
+  TaskGroup calls(t->loop);
   calls.spawn(tell(remote, "last words"));
-  co_await a->shutdown();
-  while (peer->told.empty()) co_await peer->heard.wait();
-  EXPECT_EQ(peer->told, std::vector<std::string>{"last words"});
+  co_await t->a->shutdown();
+  while (t->peer->told.empty()) co_await t->peer->heard.wait();
+  EXPECT_EQ(t->peer->told, std::vector<std::string>{"last words"});
   co_await calls.join();
 }
 
 TEST(Agents, ShutdownSendsWhatAnOutgoingConnectionQueuedBeforeClosingIt) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
-  auto& peer = b->spawn<Recorder>();
-  loop.run(tell_then_shut_down(&loop, a.get(), &peer));
-  loop.run(b->shutdown());
+  TellingPeer t;
+  t.loop.run(tell_then_shut_down(&t));
+  t.loop.run(t.b->shutdown());
 }
 
-Task<> tell_the_dead_then_shut_down(Loop* loop, Container* a, std::unique_ptr<Container>* b, std::string url) {
-  auto remote = co_await a->connect(url);
-  b->reset();  // the peer's sockets close at once, as when its process dies
-  TaskGroup calls(*loop);
+Task<> tell_the_dead_then_shut_down(TellingPeer* t) {
+  auto remote = co_await t->a->connect(t->url);
+  t->b.reset();  // the peer's sockets close at once, as when its process dies
+  TaskGroup calls(t->loop);
   // More than the socket buffers take at once, so the close has to wait for the write's fate.
   calls.spawn(tell(remote, std::string(std::size_t{8} << 20, 'x')));
-  co_await a->shutdown();
+  co_await t->a->shutdown();
   co_await calls.join();
 }
 
 TEST(Agents, ShutdownDoesNotWaitForAPeerThatDied) {
-  test::Watchdog watchdog;
-  Loop loop;
-  auto a = Container::create(loop, "tcp://127.0.0.1:0");
-  auto b = Container::create(loop, "tcp://127.0.0.1:0");
-  std::string url = b->spawn<Recorder>().addr();
-  loop.run(tell_the_dead_then_shut_down(&loop, a.get(), &b, url));
-  EXPECT_EQ(a->incoming_connections(), 0u);
+  TellingPeer t;
+  t.loop.run(tell_the_dead_then_shut_down(&t));
+  EXPECT_EQ(t.a->incoming_connections(), 0u);
 }
 
 // -- reproducibility ---------------------------------------------------------------------
