@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 namespace uvmas {
@@ -131,6 +132,17 @@ void ObserverState::step_finished(double time, double wall_seconds) {
 
 // -- ObservedChannel ------------------------------------------------------------
 
+namespace {
+
+// The ids the observer follows requests by: non-negative integers (a peer may
+// send any value; others are traced but not matched to their replies).
+std::optional<std::uint64_t> request_key(const Value& id) noexcept {
+  if (!id.is_int() || id.is_big_uint() || id.as_int() < 0) return std::nullopt;
+  return id.as_uint();
+}
+
+}  // namespace
+
 ObservedChannel::ObservedChannel(ObserverState& s, const Stream& stream) : s_(s), serial_(s.next_conn++) {
   if (s_.options.metrics) {
     ++s_.metrics.connections;
@@ -204,8 +216,7 @@ void ObservedChannel::trace_and_record(bool outgoing, int type, const Value& id,
 }
 
 void ObservedChannel::frame_in(int type, const Value& id, const Value& content, std::string_view payload) {
-  const bool keyed = id.is_int() && !id.is_big_uint() && id.as_int() >= 0;
-  const std::uint64_t n = keyed ? id.as_uint() : 0;
+  const std::optional<std::uint64_t> key = request_key(id);
   if (s_.options.metrics) {
     ++s_.metrics.messages_in;
     s_.metrics.bytes_in += payload.size() + 4;
@@ -217,9 +228,9 @@ void ObservedChannel::frame_in(int type, const Value& id, const Value& content, 
   }
   const auto now = std::chrono::steady_clock::now();
   if (type == 0) {
-    if (keyed && (s_.options.metrics || s_.trace)) served_[n] = now;
-  } else if (keyed) {
-    auto it = made_.find(n);
+    if (key && (s_.options.metrics || s_.trace)) served_[*key] = now;
+  } else if (key) {
+    auto it = made_.find(*key);
     if (it != made_.end()) {
       if (s_.options.metrics) {
         s_.metrics.made_seconds.observe(std::chrono::duration<double>(now - it->second.start).count());
@@ -231,16 +242,15 @@ void ObservedChannel::frame_in(int type, const Value& id, const Value& content, 
 }
 
 void ObservedChannel::frame_out(int type, const Value& id, const Value& content, std::string_view payload) {
-  const bool keyed = id.is_int() && !id.is_big_uint() && id.as_int() >= 0;
-  const std::uint64_t n = keyed ? id.as_uint() : 0;
+  const std::optional<std::uint64_t> key = request_key(id);
   if (s_.options.metrics) {
     ++s_.metrics.messages_out;
     s_.metrics.bytes_out += payload.size() + 4;
   }
   if (type == 0) {
-    if (keyed && (s_.options.metrics || s_.trace)) made_[n] = Made{std::chrono::steady_clock::now(), s_.current};
-  } else if (keyed) {
-    auto it = served_.find(n);
+    if (key && (s_.options.metrics || s_.trace)) made_[*key] = Made{std::chrono::steady_clock::now(), s_.current};
+  } else if (key) {
+    auto it = served_.find(*key);
     if (it != served_.end()) {
       if (s_.options.metrics) {
         --s_.metrics.requests_in_flight;
@@ -255,8 +265,8 @@ void ObservedChannel::frame_out(int type, const Value& id, const Value& content,
 }
 
 Cause ObservedChannel::handling(const Value& id) const noexcept {
-  if (!id.is_int() || id.is_big_uint() || id.as_int() < 0) return {};
-  return Cause{serial_, id.as_uint()};
+  const std::optional<std::uint64_t> key = request_key(id);
+  return key ? Cause{serial_, *key} : Cause{};
 }
 
 Cause ObservedChannel::resuming(std::uint64_t id) const noexcept {
