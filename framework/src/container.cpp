@@ -1,12 +1,10 @@
 #include "uvmas/framework/container.hpp"
 
-#include "uvmas/core/wait_list.hpp"
-
 #include "uvmas/clocks/external_clock.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/log.hpp"
+#include "uvmas/core/wait_list.hpp"
 
 #include <uv.h>
 
