@@ -66,7 +66,9 @@ class Buyer : public uvmas::Agent {
     std::cout << "apple costs " << co_await seller.call<double>("price", "apple") << "\n";
     // ... passing it on sends its address, and the courier connects to it.
     uvmas::AgentProxy courier = co_await container().connect(courier_url);
-    std::cout << "delivered: " << co_await courier.call<double>("quote", seller, "apple") << "\n";
+    // (The courier prints while the call runs: the result is taken before printing.)
+    const double delivered = co_await courier.call<double>("quote", seller, "apple");
+    std::cout << "delivered: " << delivered << "\n";
     // We opened the connection to the courier: it cannot know our address.
     co_await courier.call("hello", *this);
   }

@@ -1,12 +1,10 @@
 #include "uvmas/framework/container.hpp"
 
-#include "uvmas/core/wait_list.hpp"
-
 #include "uvmas/clocks/external_clock.hpp"
 #include "uvmas/clocks/wall_clock.hpp"
 #include "uvmas/core/error.hpp"
-#include "uvmas/core/detail/intrusive_list.hpp"
 #include "uvmas/core/log.hpp"
+#include "uvmas/core/wait_list.hpp"
 
 #include <uv.h>
 
@@ -480,13 +478,20 @@ Task<> Container::shutdown() {
   shut_down_ = true;
   // Nothing below destroys a connection or task synchronously, so shutdown()
   // may be called from an agent's own request handler or task.
-  if (server_) co_await server_->shutdown();
+  // Every connection, incoming and outgoing, stops now and closes once what it
+  // queued has left (bounded by the channel's linger when the peer stops
+  // reading), so a call or reply sent just before shutdown reaches its peer.
+  std::vector<Channel> outgoing;
   for (auto& [key, out] : outgoing_)
-    if (out->ready && !out->connection.channel().closed()) out->connection.channel().abort("container shut down");
+    if (out->ready && !out->connection.channel().closed()) outgoing.push_back(out->connection.channel());
+  TaskGroup closing(*loop_, "closing a connection");
+  if (server_) closing.spawn(server_->shutdown());
+  for (auto& channel : outgoing) closing.spawn(channel.close("container shut down"));
   if (loopback_open_) {
     loopback_open_ = false;
-    co_await loopback_.close();
+    closing.spawn(loopback_.close());
   }
+  co_await closing.join();
   if (owned_clock_) owned_clock_->cancel_all();
   co_await tasks_.cancel_and_wait();
 }

@@ -4,9 +4,11 @@
 // bit-identical runs on LocalQueue with an ExternalClock.
 
 #include "support/test_support.hpp"
+#include "support/watchdog.hpp"
 
 #include <uvmas/clocks/external_clock.hpp>
 #include <uvmas/core/error.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/container.hpp>
 
 #include <gtest/gtest.h>
@@ -409,6 +411,71 @@ TEST(Agents, ShutdownFailsCallsInFlightPromptly) {
   auto& target = b->spawn<TestAgent>();
   loop.run(shutdown_with_calls_in_flight(&loop, a.get(), b.get(), target.addr()));
   EXPECT_THROW(loop.run(a->connect(target.addr())), ConnectionError);
+}
+
+/// Keeps what it is told; `heard` wakes whoever waits for the next entry.
+class Recorder : public Agent {
+ public:
+  explicit Recorder(Container& c) : Agent(c) { expose("record", &Recorder::record); }
+  int record(std::string text) {
+    told.push_back(std::move(text));
+    heard.wake_all(container().loop());
+    return 0;
+  }
+  std::vector<std::string> told;
+  WaitList heard;
+};
+
+// The caller shuts down before any reply can come: only the request matters.
+Task<> tell(AgentProxy remote, std::string text) {
+  try {
+    co_await remote.call<int>("record", text);
+  } catch (const ConnectionError&) {
+  }
+}
+
+// Container `a` tells the Recorder of container `b`, over TCP, and shuts down.
+struct TellingPeer {
+  test::Watchdog watchdog;
+  Loop loop;
+  std::unique_ptr<Container> a = Container::create(loop, "tcp://127.0.0.1:0");
+  std::unique_ptr<Container> b = Container::create(loop, "tcp://127.0.0.1:0");
+  Recorder* peer = &b->spawn<Recorder>();
+  std::string url = peer->addr();
+};
+
+// The request is still in the outgoing connection's write buffer when
+// shutdown() begins (writes leave at the end of the loop pass).
+Task<> tell_then_shut_down(TellingPeer* t) {
+  auto remote = co_await t->a->connect(t->url);
+  TaskGroup calls(t->loop);
+  calls.spawn(tell(remote, "last words"));
+  co_await t->a->shutdown();
+  while (t->peer->told.empty()) co_await t->peer->heard.wait();
+  EXPECT_EQ(t->peer->told, std::vector<std::string>{"last words"});
+  co_await calls.join();
+}
+
+TEST(Agents, ShutdownSendsWhatAnOutgoingConnectionQueuedBeforeClosingIt) {
+  TellingPeer t;
+  t.loop.run(tell_then_shut_down(&t));
+  t.loop.run(t.b->shutdown());
+}
+
+Task<> tell_the_dead_then_shut_down(TellingPeer* t) {
+  auto remote = co_await t->a->connect(t->url);
+  t->b.reset();  // the peer's sockets close at once, as when its process dies
+  TaskGroup calls(t->loop);
+  // More than the socket buffers take at once, so the close has to wait for the write's fate.
+  calls.spawn(tell(remote, std::string(std::size_t{8} << 20, 'x')));
+  co_await t->a->shutdown();
+  co_await calls.join();
+}
+
+TEST(Agents, ShutdownDoesNotWaitForAPeerThatDied) {
+  TellingPeer t;
+  t.loop.run(tell_the_dead_then_shut_down(&t));
+  EXPECT_EQ(t.a->incoming_connections(), 0u);
 }
 
 // -- reproducibility ---------------------------------------------------------------------

@@ -59,12 +59,6 @@ struct Fixture {
   ~Fixture() { loop.run(c->shutdown()); }
 };
 
-// Lets the loop run until `done` or a bounded number of turns passed.
-template <class F>
-Task<> settle(Loop& loop, F done) {
-  for (int i = 0; i < 100 && !done(); ++i) co_await loop.yield();
-}
-
 Task<> call_work(AgentProxy p, double seconds, std::optional<int>* result, std::string* error) {
   try {
     *result = co_await p.call<int>("work", seconds);
@@ -84,7 +78,7 @@ Task<> cancelled_caller(Fixture* f) {
     callers.cancel();                  // the caller goes away
   }
   f->clock().set_time(2.0);
-  co_await settle(f->loop, [f] { return f->worker->finished > 0; });
+  co_await f->loop.quiescent();
   EXPECT_EQ(f->worker->finished, 1);  // ... and the callee still ran to completion
   EXPECT_FALSE(result.has_value());
   EXPECT_EQ(error, "");
@@ -103,11 +97,11 @@ Task<> timed_out_caller(Fixture* f) {
   TaskGroup callers(f->loop);
   callers.spawn(call_work(p, 1.0, &result, &error));
   f->clock().set_time(0.6);
-  co_await settle(f->loop, [&] { return !error.empty(); });
+  co_await f->loop.quiescent();  // all that can happen before more clock time
   EXPECT_NE(error.find("timed out after 0.5 s"), std::string::npos) << error;
   EXPECT_EQ(f->worker->finished, 0);
   f->clock().set_time(1.5);
-  co_await settle(f->loop, [f] { return f->worker->finished > 0; });
+  co_await f->loop.quiescent();
   EXPECT_EQ(f->worker->finished, 1);
   EXPECT_FALSE(result.has_value());
   co_await callers.join();

@@ -102,9 +102,9 @@ TEST(Deadlines, AContainerDefaultIsMeasuredOnItsExternalClock) {
     l->spawn(call_and_record(remote, 100, &r, &r_done));
     l->spawn(call_and_record(local, 100, &in, &in_done));
     l->spawn(call_and_record(remote.with_timeout(2), 100, &own, &own_done));
-    for (int i = 0; i < 10; ++i) co_await l->yield();
+    co_await l->quiescent();  // the calls arrived and wait on the clock
     c->set_time(1.5);
-    for (int i = 0; i < 10; ++i) co_await l->yield();
+    co_await l->quiescent();
     EXPECT_FALSE(r.done);
     EXPECT_FALSE(in.done);
     EXPECT_FALSE(own.done);

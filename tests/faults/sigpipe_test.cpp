@@ -6,14 +6,14 @@
 #include "support/blocking_socket.hpp"
 #include "support/raw_peer.hpp"
 #include "support/serve_child.hpp"
+#include "support/watchdog.hpp"
 
-#include <uvmas/clocks/wall_clock.hpp>
+#include <uvmas/core/wait_list.hpp>
 #include <uvmas/framework/container.hpp>
 #include <uvmas/framework/rpc.hpp>
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -26,20 +26,27 @@ std::string echo_frame(int id, std::size_t size) {
 }
 
 // ~9 MiB of echo replies through a 4 KiB receive window, so the server's
-// queue backs up and it stops reading; FIN while it does not read (it cannot
-// see it); a little slow reading; close with unread data. The pauses only
-// pace the scenario: nothing asserted depends on them.
+// queue backs up and it stops reading; FIN behind the requests it has not
+// read (it cannot see it); a little of the replies read; close with unread
+// data, so the server's next write into the connection fails.
 void flood_then_hang_up(const Address& address) {
   test::BlockingSocket s(address, 4096);
-  s.set_timeout(2.0);
+  s.set_timeout(2.0);  // bounds a send to a server that stopped reading
   for (int i = 0; i < 90; ++i) {
-    if (!s.send_all(echo_frame(i, 100000))) break;  // the server stopped reading
+    if (!s.send_all(echo_frame(i, 100000))) break;
   }
-  ::usleep(300 * 1000);
   s.shutdown_write();
-  s.set_timeout(0.02);
-  for (int i = 0; i < 20; ++i) s.receive(1024);
+  for (int i = 0; i < 20; ++i) {
+    if (s.receive(1024) == 0) break;
+  }
   s.close();
+}
+
+// Tells the server in this process that the peer is done, over a connection of its own.
+void say_hung_up(const Address& address) {
+  test::BlockingSocket s(address);
+  s.send_all(test::RawPeer::frame("[0, 0, [\"hung_up\", [], {}]]"));
+  (void)s.receive_frame();
 }
 
 Task<int> add_on_a_fresh_connection(Loop& loop, std::string url) {
@@ -51,34 +58,37 @@ Task<int> add_on_a_fresh_connection(Loop& loop, std::string url) {
 
 TEST(NoSigpipe, ServeSurvivesAPeerThatHangsUpWhileItsRepliesAreQueued) {
   test::with_serve([](Loop& l, Address addr, ChildProcess&) -> Task<> {
-    WallClock clock(l);
     for (int round = 0; round < 2; ++round) {
       flood_then_hang_up(addr);
-      co_await clock.sleep(0.3);  // lets the server write into the broken connection
+      // The broken connection's reset reached the server before this
+      // connection did, so it has written into it by the time it answers.
       EXPECT_EQ(co_await add_on_a_fresh_connection(l, addr.url()), 3);
     }
   });  // with_serve expects exit status 0, not 141 (SIGPIPE)
 }
 
 TEST(NoSigpipe, RpcServerInThisProcessSurvivesTheSamePeer) {
+  test::Watchdog watchdog;
   Loop loop;
+  Event hung_up(loop);
   rpc::Router router("faults.Echo");
   router.expose("echo", [](Value v) { return v; }, {"value"});
   router.expose("add", [](int a, int b) { return a + b; }, {"a", "b"});
+  router.expose("hung_up", [&hung_up] {
+    hung_up.set();
+    return 0;
+  });
   auto server = rpc::start_server(loop, "tcp://127.0.0.1:0", router);
   const Address address = server->address();
-  std::atomic<bool> done{false};
   std::thread peer([&] {
     flood_then_hang_up(address);
-    done = true;
+    say_hung_up(address);
   });
-  WallClock clock(loop);
-  auto probe = [](Loop* l, WallClock* c, std::atomic<bool>* d, std::string url) -> Task<int> {
-    for (int i = 0; i < 3000 && !*d; ++i) co_await c->sleep(0.01);
-    co_await c->sleep(0.3);
+  auto probe = [](Loop* l, Event* peer_done, std::string url) -> Task<int> {
+    co_await peer_done->wait();
     co_return co_await add_on_a_fresh_connection(*l, url);
   };
-  int sum = loop.run(probe(&loop, &clock, &done, address.url()));
+  int sum = loop.run(probe(&loop, &hung_up, address.url()));
   peer.join();
   EXPECT_EQ(sum, 3);
   loop.run(server->shutdown());

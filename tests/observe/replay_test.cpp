@@ -3,6 +3,7 @@
 // code names the first difference; the guide's GoogleTest (docs/observe.md).
 
 #include "observe/temp_dir.hpp"
+#include "support/callback_client.hpp"
 #include "support/process.hpp"
 #include "support/test_support.hpp"
 #include "support/watchdog.hpp"
@@ -27,13 +28,8 @@ using namespace uvmas;
 // A session that uses every kind of call `uvmas serve` offers.
 Task<int> session(Loop& loop, ChildProcess& child, Format codec) {
   std::string ready = co_await child.read_line();
-  ChannelOptions options;
-  options.codec = codec;
-  rpc::Router mine("tests.Client");
-  mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-  rpc::ConnectionOptions serving(options);
-  serving.root = &mine;
-  rpc::Connection con = co_await rpc::open_connection(loop, ready.substr(6), serving);
+  test::CallbackClient client;
+  rpc::Connection con = co_await client.connect(loop, ready.substr(6), codec);
   rpc::Proxy remote = con.remote();
   EXPECT_EQ(co_await remote.call<int>("add", 1, 2), 3);
   EXPECT_EQ(co_await remote.call<std::string>("add", std::string("a"), std::string("b")), "ab");
@@ -51,7 +47,7 @@ Task<int> session(Loop& loop, ChildProcess& child, Format codec) {
   }
   rpc::Proxy sub = co_await remote.call<rpc::Proxy>("get_sub");
   EXPECT_EQ(co_await sub.call<int>("mul", 2, 3), 6);
-  EXPECT_EQ(co_await remote.call<int>("call_back", mine, 4), 40);
+  EXPECT_EQ(co_await remote.call<int>("call_back", client.router(), 4), 40);
   (void)co_await remote.call<std::string>("shutdown");
   co_return co_await child.wait();
 }

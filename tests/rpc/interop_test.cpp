@@ -1,6 +1,7 @@
 // Every check of the Python interop client, run by a uvmas client against
 // `uvmas serve`, over TCP and a Unix socket, with each codec.
 
+#include "support/callback_client.hpp"
 #include "support/test_support.hpp"
 
 #include <uvmas/core/error.hpp>
@@ -24,13 +25,8 @@ struct InteropCase {
 void PrintTo(const InteropCase& c, std::ostream* os) { *os << (c.unix_socket ? "unix " : "tcp ") << to_string(c.codec); }
 
 Task<> checks(Loop& loop, std::string address, Format codec) {
-  ChannelOptions options;
-  options.codec = codec;
-  rpc::Router mine("tests.Client");
-  mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-  rpc::ConnectionOptions serving(options);
-  serving.root = &mine;
-  rpc::Connection con = co_await rpc::open_connection(loop, address, serving);
+  test::CallbackClient client;
+  rpc::Connection con = co_await client.connect(loop, address, codec);
   rpc::Proxy remote = con.remote();
 
   // add, add_kwargs, add_strings
@@ -135,7 +131,7 @@ Task<> checks(Loop& loop, std::string address, Format codec) {
   rpc::Proxy sub = co_await remote.call<rpc::Proxy>("get_sub");
   EXPECT_EQ(sub.path(), "sub");
   EXPECT_EQ(co_await sub.call<int>("mul", 2, 3), 6);
-  EXPECT_EQ(co_await remote.call<int>("call_back", mine, 4), 40);
+  EXPECT_EQ(co_await remote.call<int>("call_back", client.router(), 4), 40);
 
   (void)co_await remote.call<std::string>("shutdown");
 }

@@ -1,5 +1,6 @@
 // RPC over TLS with every codec, and `uvmas serve` with --tls-* flags.
 
+#include "support/callback_client.hpp"
 #include "support/process.hpp"
 #include "support/test_support.hpp"
 #include "tls_support.hpp"
@@ -34,13 +35,10 @@ TEST_P(TlsRpc, CallsAndCallbacksWorkOverMutualTls) {
               {"peer", "x"});
   auto server = rpc::start_server(loop, "tcp://127.0.0.1:0", math, tls_options(GetParam(), "ca", "server"));
   auto client = [](Loop& l, std::string addr, ChannelOptions o) -> Task<> {
-    rpc::Router mine("tests.Client");
-    mine.expose("cb_mul", [](int a, int b) { return a * b; }, {"a", "b"});
-    rpc::ConnectionOptions serving(o);
-    serving.root = &mine;
-    rpc::Connection con = co_await rpc::open_connection(l, addr, serving);
+    test::CallbackClient mine;
+    rpc::Connection con = co_await mine.connect(l, addr, std::move(o));
     EXPECT_EQ(co_await con.remote().call<int>("add", 3, 4), 7);
-    EXPECT_EQ(co_await con.remote().call<int>("call_back", mine, 4), 40);
+    EXPECT_EQ(co_await con.remote().call<int>("call_back", mine.router(), 4), 40);
     co_await con.close();
   };
   loop.run(client(loop, "tcp://127.0.0.1:" + std::to_string(server->address().port),

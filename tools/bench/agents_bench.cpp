@@ -133,7 +133,9 @@ int main(int argc, char** argv) {
     const Pattern seq{quick ? 5'000u : 20'000u, 1};
     const Pattern pipe{quick ? 50'000u : 200'000u, 100};
     for (Format f : {Format::json, Format::msgpack}) {
-      for (auto [name, p] : {std::pair{"sequential", seq}, std::pair{"100 in flight", pipe}}) {
+      for (const auto& named : {std::pair{"sequential", seq}, std::pair{"100 in flight", pipe}}) {
+        const char* name = named.first;
+        const Pattern p = named.second;  // a variable, not a binding: lambdas capture it
         Medians m = alternate(
             rounds,
             [&] { return raw_rate(f, Payload::rpc_add, p); },

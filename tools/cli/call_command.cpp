@@ -148,8 +148,7 @@ void add_call_command(CLI::App& app, Action& action) {
   cmd->add_option("--timeout", spec->timeout, "Give up after S seconds (connecting and calling), exit status 2")
       ->check(CLI::NonNegativeNumber)
       ->option_text("S");
-  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
-      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  add_codec_option(cmd, spec->codec);
   spec->tls.add_to(cmd);
   cmd->callback([&action, spec] {
     action = [spec] {

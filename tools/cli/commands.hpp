@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 namespace uvmas::cli {
 
@@ -13,6 +14,16 @@ using Action = std::function<int()>;
 
 /// The exit status of a bad command line (BSD's EX_USAGE), as `uvmas --help` lists.
 inline constexpr int usage_exit_code = 64;
+
+/// Adds the required ADDR a serving sub-command listens on.
+inline void add_listen_address(CLI::App* cmd, std::string& address) {
+  cmd->add_option("ADDR", address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
+}
+/// Adds `--codec`: one of the codecs a peer and uvmas agree on (no negotiation).
+inline void add_codec_option(CLI::App* cmd, std::string& codec) {
+  cmd->add_option("--codec", codec, "json, msgpack or msgpack_blosc")
+      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+}
 
 /// Adds `uvmas demo` (the main demonstration). Sets `action` when chosen.
 void add_demo_command(CLI::App& app, Action& action);

@@ -66,9 +66,8 @@ int run_container(const ContainerSpec& spec) {
 void add_container_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("container", "Host interop test agents (see docs/cli.md) in a container until SIGTERM");
   auto spec = std::make_shared<ContainerSpec>();
-  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
-  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
-      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  add_listen_address(cmd, spec->address);
+  add_codec_option(cmd, spec->codec);
   cmd->add_option("--clock", spec->clock, "wall or external")->check(CLI::IsMember({"wall", "external"}));
   cmd->add_option("--agents", spec->agents, "Number of TestAgent agents (ids 0..N-1)")->check(CLI::NonNegativeNumber);
   spec->tls.add_to(cmd);

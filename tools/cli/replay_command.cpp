@@ -42,8 +42,7 @@ std::string replay_address() { return "local://uvmas-replay-" + std::to_string(:
 ReplayReport replay_serve(const std::string& file, const Program& program) {
   Loop loop;
   ExternalClock clock(loop);
-  Event stop(loop);
-  TestService service(clock, stop);
+  TestService service(loop, clock);
   ChannelOptions options;
   options.codec = format_from_string(program.codec);
   auto server = rpc::start_server(loop, replay_address(), service.router, options);

@@ -33,8 +33,7 @@ Task<> serve_until_stopped(Server* server, Event* stop) {
 int run_serve(const ServeSpec& spec) {
   Loop loop;
   WallClock clock(loop);
-  Event stop(loop);
-  TestService service(clock, stop);
+  TestService service(loop, clock);
   ChannelOptions options;
   options.codec = format_from_string(spec.codec);
   std::unique_ptr<Observer> observer;  // outlives the server's connections
@@ -53,10 +52,10 @@ int run_serve(const ServeSpec& spec) {
     std::cerr << "uvmas serve: " << e.what() << std::endl;
     return 2;
   }
-  StopOnSignals signals(loop, [&stop] { stop.set(); });
+  StopOnSignals signals(loop, [&service] { service.stop.set(); });
   std::cout << "READY " << server->address().url() << std::endl;
   ObserveFlags::announce(metrics.get());
-  loop.run(serve_until_stopped(server.get(), &stop));
+  loop.run(serve_until_stopped(server.get(), &service.stop));
   server.reset();
   return 0;
 }
@@ -66,9 +65,8 @@ int run_serve(const ServeSpec& spec) {
 void add_serve_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("serve", "Serve the interop test service (its functions: see docs/cli.md)");
   auto spec = std::make_shared<ServeSpec>();
-  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:5555 (port 0: any)")->required();
-  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
-      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  add_listen_address(cmd, spec->address);
+  add_codec_option(cmd, spec->codec);
   spec->tls.add_to(cmd);
   spec->observe.add_to(cmd, true);
   cmd->callback([&action, spec] { action = [spec] { return run_serve(*spec); }; });

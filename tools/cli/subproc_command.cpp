@@ -54,9 +54,8 @@ int run_subproc(const SubprocSpec& spec) {
 void add_subproc_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("subproc", "Run a container with a Manager agent (the child of a sub-process container)");
   auto spec = std::make_shared<SubprocSpec>();
-  cmd->add_option("ADDR", spec->address, "Address to listen on, e.g. tcp://127.0.0.1:0")->required();
-  cmd->add_option("--codec", spec->codec, "json, msgpack or msgpack_blosc")
-      ->check(CLI::IsMember({"json", "msgpack", "msgpack_blosc"}));
+  add_listen_address(cmd, spec->address);
+  add_codec_option(cmd, spec->codec);
   cmd->add_option("--clock", spec->clock, "wall, or external (time set by the parent through Manager.set_time)")
       ->check(CLI::IsMember({"wall", "external"}));
   spec->tls.add_to(cmd);

@@ -18,7 +18,7 @@ Task<Value> call_back_mul(rpc::Proxy peer, Value x) { co_return co_await peer.ca
 
 }  // namespace
 
-TestService::TestService(Clock& clock, Event& stop) : clock_(clock), stop_(stop) {
+TestService::TestService(Loop& loop, Clock& clock) : stop(loop), clock_(clock) {
   router.expose("add", &python_add, {"a", "b"});
   router.expose("echo", [](Value v) { return v; }, {"value"});
   router.expose("raise_value_error", [](std::string message) -> Value { throw ValueError(message); }, {"message"});
@@ -37,7 +37,7 @@ TestService::TestService(Clock& clock, Event& stop) : clock_(clock), stop_(stop)
   }, {"n"});
   router.expose("get_sub", [this] { return sub.ref(); });
   router.expose("call_back", &call_back_mul, {"proxy", "x"});
-  Event* s = &stop_;
+  Event* s = &stop;
   router.expose("shutdown", [s] {
     // Stop after the reply is written, from the loop.
     s->set();

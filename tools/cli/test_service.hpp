@@ -9,17 +9,19 @@
 
 namespace uvmas::cli {
 
-/// The interop test service (the functions docs/cli.md lists); `shutdown` sets `stop`.
+/// The interop test service (the functions docs/cli.md lists) on `loop`,
+/// sleeping on `clock`.
 class TestService {
  public:
   rpc::Router router{"uvmas.serve.TestService"};
   rpc::Router sub{"uvmas.serve.SubService"};
+  /// Set by a call of `shutdown`.
+  Event stop;
 
-  TestService(Clock& clock, Event& stop);
+  TestService(Loop& loop, Clock& clock);
 
  private:
   Clock& clock_;
-  Event& stop_;
 };
 
 /// The interop test agent: `service(value)` and `call_me_back(peer, value)`.

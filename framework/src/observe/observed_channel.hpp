@@ -93,6 +93,14 @@ class ObservedChannel {
   ObserverState& state() noexcept { return s_; }
 
  private:
+  /// A trace event of this connection: `{"ev": ev, "conn": serial}`, more fields to follow.
+  Map trace_event(const char* ev) const;
+  /// Writes the recording line `{"conn": serial, key: value}` (and the clock time if `timed`).
+  void record(const char* key, Value value, bool timed);
+  /// The trace event and recording line of a frame that arrived or left (`outgoing`).
+  void trace_and_record(bool outgoing, int type, const Value& id, const Value& content,
+                        std::string_view payload);
+
   using Instant = std::chrono::steady_clock::time_point;
   struct Made {
     Instant start;

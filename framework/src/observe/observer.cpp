@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 namespace uvmas {
@@ -131,25 +132,29 @@ void ObserverState::step_finished(double time, double wall_seconds) {
 
 // -- ObservedChannel ------------------------------------------------------------
 
+namespace {
+
+// The ids the observer follows requests by: non-negative integers (a peer may
+// send any value; others are traced but not matched to their replies).
+std::optional<std::uint64_t> request_key(const Value& id) noexcept {
+  if (!id.is_int() || id.is_big_uint() || id.as_int() < 0) return std::nullopt;
+  return id.as_uint();
+}
+
+}  // namespace
+
 ObservedChannel::ObservedChannel(ObserverState& s, const Stream& stream) : s_(s), serial_(s.next_conn++) {
   if (s_.options.metrics) {
     ++s_.metrics.connections;
     ++s_.metrics.connections_total;
   }
   if (s_.trace) {
-    Map m;
-    add(m, "ev", Value("open"));
-    add(m, "conn", Value(serial_));
+    Map m = trace_event("open");
     add(m, "local", Value(stream.local_name()));
     add(m, "peer", Value(stream.peer_name()));
     s_.trace_line(std::move(m));
   }
-  if (s_.record) {
-    Map m;
-    add(m, "conn", Value(serial_));
-    add(m, "open", Value(stream.peer_name()));
-    s_.record_line(std::move(m));
-  }
+  if (s_.record) record("open", Value(stream.peer_name()), false);
 }
 
 ObservedChannel::~ObservedChannel() { closed("connection dropped"); }
@@ -164,23 +169,54 @@ void ObservedChannel::closed(std::string_view reason) {
   served_.clear();
   made_.clear();
   if (s_.trace) {
-    Map m;
-    add(m, "ev", Value("close"));
-    add(m, "conn", Value(serial_));
+    Map m = trace_event("close");
     add(m, "reason", Value(std::string(reason)));
     s_.trace_line(std::move(m));
   }
-  if (s_.record) {
-    Map m;
-    add(m, "conn", Value(serial_));
-    add(m, "close", Value(true));
-    s_.record_line(std::move(m));
+  if (s_.record) record("close", Value(true), false);
+}
+
+Map ObservedChannel::trace_event(const char* ev) const {
+  Map m;
+  add(m, "ev", Value(ev));
+  add(m, "conn", Value(serial_));
+  return m;
+}
+
+void ObservedChannel::record(const char* key, Value value, bool timed) {
+  Map m;
+  add(m, "conn", Value(serial_));
+  add(m, key, std::move(value));
+  if (timed) add(m, "clock", Value(s_.clock.time()));
+  s_.record_line(std::move(m));
+}
+
+void ObservedChannel::trace_and_record(bool outgoing, int type, const Value& id, const Value& content,
+                                       std::string_view payload) {
+  const char* direction = outgoing ? "out" : "in";
+  if (s_.trace) {
+    Map m = trace_event(direction);
+    add(m, "type", Value(type));
+    add(m, "id", id_value(id));
+    add(m, "bytes", Value(payload.size() + 4));
+    if (type == 0) {
+      add(m, "path", Value(std::string(request_path(content))));
+      // What this process was handling when it made the request (outgoing only).
+      if (outgoing && s_.current.conn != 0) {
+        Array cause;
+        cause.emplace_back(s_.current.conn);
+        cause.emplace_back(s_.current.id);
+        add(m, "cause", Value(std::move(cause)));
+      }
+    }
+    if (type == 2) add(m, "error", Value(failure_line(content)));
+    s_.trace_line(std::move(m));
   }
+  if (s_.record) record(direction, Value(base64_encode(payload)), true);
 }
 
 void ObservedChannel::frame_in(int type, const Value& id, const Value& content, std::string_view payload) {
-  const bool keyed = id.is_int() && !id.is_big_uint() && id.as_int() >= 0;
-  const std::uint64_t n = keyed ? id.as_uint() : 0;
+  const std::optional<std::uint64_t> key = request_key(id);
   if (s_.options.metrics) {
     ++s_.metrics.messages_in;
     s_.metrics.bytes_in += payload.size() + 4;
@@ -192,9 +228,9 @@ void ObservedChannel::frame_in(int type, const Value& id, const Value& content, 
   }
   const auto now = std::chrono::steady_clock::now();
   if (type == 0) {
-    if (keyed && (s_.options.metrics || s_.trace)) served_[n] = now;
-  } else if (keyed) {
-    auto it = made_.find(n);
+    if (key && (s_.options.metrics || s_.trace)) served_[*key] = now;
+  } else if (key) {
+    auto it = made_.find(*key);
     if (it != made_.end()) {
       if (s_.options.metrics) {
         s_.metrics.made_seconds.observe(std::chrono::duration<double>(now - it->second.start).count());
@@ -202,37 +238,19 @@ void ObservedChannel::frame_in(int type, const Value& id, const Value& content, 
       if (!s_.trace) made_.erase(it);  // the trace keeps the cause until the caller resumed
     }
   }
-  if (s_.trace) {
-    Map m;
-    add(m, "ev", Value("in"));
-    add(m, "conn", Value(serial_));
-    add(m, "type", Value(type));
-    add(m, "id", id_value(id));
-    add(m, "bytes", Value(payload.size() + 4));
-    if (type == 0) add(m, "path", Value(std::string(request_path(content))));
-    if (type == 2) add(m, "error", Value(failure_line(content)));
-    s_.trace_line(std::move(m));
-  }
-  if (s_.record) {
-    Map m;
-    add(m, "conn", Value(serial_));
-    add(m, "in", Value(base64_encode(payload)));
-    add(m, "clock", Value(s_.clock.time()));
-    s_.record_line(std::move(m));
-  }
+  trace_and_record(false, type, id, content, payload);
 }
 
 void ObservedChannel::frame_out(int type, const Value& id, const Value& content, std::string_view payload) {
-  const bool keyed = id.is_int() && !id.is_big_uint() && id.as_int() >= 0;
-  const std::uint64_t n = keyed ? id.as_uint() : 0;
+  const std::optional<std::uint64_t> key = request_key(id);
   if (s_.options.metrics) {
     ++s_.metrics.messages_out;
     s_.metrics.bytes_out += payload.size() + 4;
   }
   if (type == 0) {
-    if (keyed && (s_.options.metrics || s_.trace)) made_[n] = Made{std::chrono::steady_clock::now(), s_.current};
-  } else if (keyed) {
-    auto it = served_.find(n);
+    if (key && (s_.options.metrics || s_.trace)) made_[*key] = Made{std::chrono::steady_clock::now(), s_.current};
+  } else if (key) {
+    auto it = served_.find(*key);
     if (it != served_.end()) {
       if (s_.options.metrics) {
         --s_.metrics.requests_in_flight;
@@ -243,37 +261,12 @@ void ObservedChannel::frame_out(int type, const Value& id, const Value& content,
       served_.erase(it);
     }
   }
-  if (s_.trace) {
-    Map m;
-    add(m, "ev", Value("out"));
-    add(m, "conn", Value(serial_));
-    add(m, "type", Value(type));
-    add(m, "id", id_value(id));
-    add(m, "bytes", Value(payload.size() + 4));
-    if (type == 0) {
-      add(m, "path", Value(std::string(request_path(content))));
-      if (s_.current.conn != 0) {
-        Array cause;
-        cause.emplace_back(s_.current.conn);
-        cause.emplace_back(s_.current.id);
-        add(m, "cause", Value(std::move(cause)));
-      }
-    }
-    if (type == 2) add(m, "error", Value(failure_line(content)));
-    s_.trace_line(std::move(m));
-  }
-  if (s_.record) {
-    Map m;
-    add(m, "conn", Value(serial_));
-    add(m, "out", Value(base64_encode(payload)));
-    add(m, "clock", Value(s_.clock.time()));
-    s_.record_line(std::move(m));
-  }
+  trace_and_record(true, type, id, content, payload);
 }
 
 Cause ObservedChannel::handling(const Value& id) const noexcept {
-  if (!id.is_int() || id.is_big_uint() || id.as_int() < 0) return {};
-  return Cause{serial_, id.as_uint()};
+  const std::optional<std::uint64_t> key = request_key(id);
+  return key ? Cause{serial_, *key} : Cause{};
 }
 
 Cause ObservedChannel::resuming(std::uint64_t id) const noexcept {

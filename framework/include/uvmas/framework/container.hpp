@@ -169,8 +169,8 @@ class Container {
   AgentProxy proxy_for(std::string_view url);
 
   /// Stops listening, closes every connection (pending calls fail with
-  /// ConnectionError), cancels every task of `tasks()` and, for a clock the
-  /// container owns, every timer. Idempotent.
+  /// ConnectionError) once what it already queued has left, cancels every task
+  /// of `tasks()` and, for a clock the container owns, every timer. Idempotent.
   Task<> shutdown();
 
   /// The container's base URL, ending in "/": `tcp://host:port/` (host as given;
