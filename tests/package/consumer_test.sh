@@ -4,9 +4,11 @@
 # project (find_package(uvmas)) and the channel example with one bare g++ line
 # from `pkg-config --cflags --libs uvmas`, and runs them.
 #
-#   consumer_test.sh BUILD_DIR SOURCE_DIR CXX [LAUNCHER]
+#   consumer_test.sh BUILD_DIR SOURCE_DIR CXX [LAUNCHER [FLAGS]]
+# FLAGS: compiler and linker flags the outside programs need as well (the
+# sanitizers of a sanitized build).
 set -euo pipefail
-build="$1" src="$2" cxx="$3" launcher="${4:-}"
+build="$1" src="$2" cxx="$3" launcher="${4:-}" flags_extra="${5:-}"
 # A fixed place (kept after a failure) so that a compiler cache sees the same
 # command lines every run.
 work="$build/consumer-test"
@@ -59,7 +61,8 @@ gen=()
 command -v ninja >/dev/null && gen=(-G Ninja)
 [ -n "$launcher" ] && gen+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher")
 cmake -S "$work/app" -B "$work/app/build" "${gen[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
-  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >"$work/configure.log" 2>&1 ||
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$flags_extra" \
+  -DCMAKE_EXE_LINKER_FLAGS="$flags_extra" >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log"; fail "configure"; }
 cmake --build "$work/app/build" -j 2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }
 
@@ -84,7 +87,7 @@ echo "$cxx $src/docs/examples/channel.cpp -o channel $flags"
 libdir="$(pkg-config --variable=libdir uvmas)"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"  # for a shared-library build
 # shellcheck disable=SC2086
-$launcher "$cxx" "$src/docs/examples/channel.cpp" -o "$work/channel-pc" $flags
+$launcher "$cxx" $flags_extra "$src/docs/examples/channel.cpp" -o "$work/channel-pc" $flags
 expect_output "channel (pkg-config)" "ohai
 cya" "$work/channel-pc"
 rm -rf "$work"

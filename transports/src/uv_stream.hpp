@@ -103,7 +103,7 @@ class UvStream final : public Stream {
     op->handle = std::move(handle_);
     op->req.data = op.get();
     uv_read_stop(op->handle.stream());
-    op->handle->data = nullptr;
+    op->handle.hand_to_operation();
     if (uv_shutdown(&op->req, op->handle.stream(), &UvStream::shutdown_cb) == 0) (void)op.release();
     wake_drain_waiters();
   }

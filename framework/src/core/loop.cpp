@@ -37,18 +37,37 @@ void report_leaked_handles(const std::string& types) noexcept {
   }
   log(LogLevel::error, text);
 }
+
+// Frees a stream handle an operation owned: closing it cancels the
+// operation, which lets go of the memory (see detail::operation_owned).
+void free_operation_owned(uv_handle_t* h) noexcept {
+  switch (uv_handle_get_type(h)) {
+    case UV_TCP:
+      std::unique_ptr<uv_tcp_t>(reinterpret_cast<uv_tcp_t*>(h)).reset();
+      break;
+    case UV_NAMED_PIPE:
+      std::unique_ptr<uv_pipe_t>(reinterpret_cast<uv_pipe_t*>(h)).reset();
+      break;
+    default:
+      break;
+  }
+}
 }  // namespace
 
 void Loop::UvLoopDeleter::operator()(uv_loop_t* l) const noexcept {
   // Close whatever handle is left, let the close callbacks run, then close the
-  // loop. A handle that still names an owner (data) is a leak; one without
-  // belongs to an operation that frees itself (a connect or a graceful close
-  // in flight).
+  // loop. A handle that still names an owner (data) is a leak; one marked
+  // operation-owned belongs to a graceful close in flight, freed here; one
+  // without data belongs to an operation that frees itself (a connect).
   std::string leaked;
   uv_walk(
       l,
       [](uv_handle_t* h, void* arg) {
         if (uv_is_closing(h)) return;
+        if (uv_handle_get_data(h) == detail::operation_owned()) {
+          uv_close(h, free_operation_owned);
+          return;
+        }
         if (uv_handle_get_data(h) != nullptr) {
           auto& types = *static_cast<std::string*>(arg);
           if (!types.empty()) types += ", ";

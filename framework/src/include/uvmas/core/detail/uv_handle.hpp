@@ -7,9 +7,17 @@
 #include <uv.h>
 
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace uvmas::detail {
+
+/// The `data` of a stream handle that an operation in flight owns (a
+/// graceful close waiting for its shutdown). A loop torn down meanwhile
+/// closes such a handle and frees its memory itself: the operation, cancelled
+/// by that close, lets go of it. Never written through.
+inline constexpr int operation_owned_tag = 0;
+inline void* operation_owned() noexcept { return const_cast<int*>(&operation_owned_tag); }
 
 template <class H>
 class UvHandle {
@@ -46,7 +54,18 @@ class UvHandle {
   uv_stream_t* stream() const noexcept { return reinterpret_cast<uv_stream_t*>(h_.get()); }
   explicit operator bool() const noexcept { return h_ && initialized_; }
 
+  /// Marks the handle as owned by an operation in flight (see
+  /// operation_owned): no callback reaches a former owner, and a loop torn
+  /// down before the operation ends frees the handle.
+  void hand_to_operation() noexcept {
+    static_assert(std::is_same_v<H, uv_tcp_t> || std::is_same_v<H, uv_pipe_t>,
+                  "a loop's teardown frees operation-owned TCP and pipe handles only");
+    h_->data = operation_owned();
+  }
+
   /// Closes the handle (idempotent). No callback reaches the owner afterwards.
+  /// A handle the loop's teardown is already closing is its close callback's
+  /// to free.
   void close() noexcept {
     if (!h_) return;
     if (initialized_) {
