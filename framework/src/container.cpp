@@ -152,7 +152,8 @@ Container::Container(Key, std::unique_ptr<Loop> owned_loop, Loop& loop, std::str
   channel_options_.clock = clock_;
   const ObserveOptions& observe = options.observe;
   if (observe.metrics || !observe.trace_dir.empty() || !observe.record_file.empty()) {
-    observer_ = std::make_unique<Observer>(loop, *clock_, observe);
+    observer_ = external_clock_ ? std::make_unique<Observer>(loop, *external_clock_, observe)
+                                : std::make_unique<Observer>(loop, *clock_, observe);
     channel_options_.observer = observer_.get();
   }
 

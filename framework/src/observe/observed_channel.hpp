@@ -29,17 +29,17 @@ struct FileCloser {
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
 struct ObserverState final : TimeObserver {
-  ObserverState(Loop& l, Clock& c, ObserveOptions o);
+  ObserverState(Loop& l, Clock& c, ExternalClock* s, ObserveOptions o);
   ~ObserverState();
 
   Loop& loop;
   Clock& clock;
+  ExternalClock* stepped;  // observed: its moves and steps (nullptr: none)
   ObserveOptions options;
   Metrics metrics;
   Codec json;  // writes trace and recording lines
   File trace;
   File record;
-  ExternalClock* stepped = nullptr;  // observed, when the clock is an ExternalClock
   std::uint64_t next_conn = 1;
   // The request whose handling is running now: what it sends, it caused.
   Cause current;

@@ -63,8 +63,8 @@ double wall_now() noexcept {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-ObserverState::ObserverState(Loop& l, Clock& c, ObserveOptions o)
-    : loop(l), clock(c), options(std::move(o)), json(Format::json) {
+ObserverState::ObserverState(Loop& l, Clock& c, ExternalClock* s, ObserveOptions o)
+    : loop(l), clock(c), stepped(s), options(std::move(o)), json(Format::json) {
   if (!options.trace_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.trace_dir, ec);
@@ -78,7 +78,6 @@ ObserverState::ObserverState(Loop& l, Clock& c, ObserveOptions o)
     add(header, "clock", Value(clock.time()));
     record_line(std::move(header));
   }
-  stepped = dynamic_cast<ExternalClock*>(&clock);
   if (stepped) stepped->add_time_observer(*this);
 }
 
@@ -282,7 +281,13 @@ Cause ObservedChannel::resuming(std::uint64_t id) const noexcept {
 // -- Observer ---------------------------------------------------------------------
 
 Observer::Observer(Loop& loop, Clock& clock, ObserveOptions options)
-    : state_(std::make_unique<detail::ObserverState>(loop, clock, std::move(options))) {
+    : Observer(loop, clock, nullptr, std::move(options)) {}
+
+Observer::Observer(Loop& loop, ExternalClock& clock, ObserveOptions options)
+    : Observer(loop, clock, &clock, std::move(options)) {}
+
+Observer::Observer(Loop& loop, Clock& clock, ExternalClock* stepped, ObserveOptions options)
+    : state_(std::make_unique<detail::ObserverState>(loop, clock, stepped, std::move(options))) {
   if (!state_->options.trace_dir.empty()) {
     const std::string path = detail::trace_file_name(state_->options.trace_dir, state_->options.name);
     state_->trace = detail::open_for_writing(path, "trace");

@@ -69,8 +69,9 @@ struct ContainerOptions {
   /// &clock`; not owned, must outlive the container). With an ExternalClock,
   /// owned or given, external_clock() returns it.
   std::variant<OwnClock, Clock*, ExternalClock*> clock = OwnClock::wall;
-  /// The same as `clock = OwnClock::external` (the spelling of earlier
-  /// releases, still accepted); with a clock of the caller's it is an error.
+  /// Another spelling of `clock = OwnClock::external`, accepted so that
+  /// programs written with it keep building; with a clock of the caller's
+  /// it is an error.
   bool external_clock = false;
   /// The own ExternalClock's time at creation (aiomas `ExternalClock(utc_start, init_time)`;
   /// may be negative). Only with OwnClock::external, else create() throws std::invalid_argument.

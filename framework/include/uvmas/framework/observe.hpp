@@ -18,6 +18,7 @@
 /// A container takes the same settings as `ContainerOptions::observe`.
 
 #include <uvmas/clocks/clock.hpp>
+#include <uvmas/clocks/external_clock.hpp>
 #include <uvmas/core/loop.hpp>
 #include <uvmas/transports/stream.hpp>
 
@@ -100,9 +101,11 @@ class Observer {
   /// Opens the trace and recording files `options` asks for (throws
   /// uvmas::Error naming the file when one cannot be created). `clock` gives
   /// the clock times written beside wall times; it must outlive the Observer.
-  /// An ExternalClock's moves and steps are observed too (trace events
-  /// `time` and `step`, the `steps` counter and `step_seconds`, recorded times).
   Observer(Loop& loop, Clock& clock, ObserveOptions options);
+  /// The same, and the ExternalClock's moves and steps are observed too
+  /// (trace events `time` and `step`, the `steps` counter and `step_seconds`,
+  /// recorded times).
+  Observer(Loop& loop, ExternalClock& clock, ObserveOptions options);
   ~Observer();
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;
@@ -125,6 +128,7 @@ class Observer {
  private:
   friend class detail::ObservedChannel;
   friend class detail::ChannelCore;
+  Observer(Loop& loop, Clock& clock, ExternalClock* stepped, ObserveOptions options);
   /// Starts observing a channel on `stream`.
   std::unique_ptr<detail::ObservedChannel> watch(const Stream& stream);
   std::unique_ptr<detail::ObserverState> state_;
