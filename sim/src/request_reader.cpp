@@ -33,7 +33,7 @@ bool RequestReader::Unique::add(std::string_view name, const NameOf& name_of) {
 bool RequestReader::eids_unique() {
   KnownEids& known = known_[function_ == Function::step ? 0 : 1];
   if (as_known_ && known_count_ == known.sizes.size()) return true;
-  const std::vector<char>& text = function_ == Function::step ? inputs_.text_ : outputs_.text_;
+  const std::vector<char>& text = function_ == Function::step ? inputs_.wire_.text : outputs_.wire_.text;
   auto name = [&](std::size_t i) { return std::string_view(text.data() + eids_[i].offset, eids_[i].size); };
   unique_eids_.reset();
   for (std::size_t i = 0; i < eids_.size(); ++i) {
@@ -81,10 +81,10 @@ bool RequestReader::read(std::string_view payload, const Codec& codec) {
     return false;
   }
   if (function_ == Function::step) {
-    inputs_.flat_ = true;
+    inputs_.wire_.flat = true;
     inputs_.link();
   } else {
-    outputs_.flat_ = true;
+    outputs_.wire_.flat = true;
     outputs_.link();
   }
   entities_ = eids_.size();
@@ -135,7 +135,7 @@ bool RequestReader::string(std::string_view s) {
   }
   if (level_ == 6) return add_value(Value(std::string(s)));
   if (level_ == 5 && function_ == Function::get_data) {
-    outputs_.attr_names_.push_back(OutputRequest::Span{append(outputs_.text_, s).offset,
+    outputs_.attr_names_.push_back(OutputRequest::Span{append(outputs_.wire_.text, s).offset,
                                                        static_cast<std::uint32_t>(s.size())});
     ++outputs_.entity_names_.back().attrs;
     return true;
@@ -144,7 +144,7 @@ bool RequestReader::string(std::string_view s) {
 }
 
 bool RequestReader::key(std::string_view s) {
-  std::vector<char>& text = function_ == Function::step ? inputs_.text_ : outputs_.text_;
+  std::vector<char>& text = function_ == Function::step ? inputs_.wire_.text : outputs_.wire_.text;
   auto name = [&text](Span span) { return std::string_view(text.data() + span.offset, span.size); };
   switch (level_) {
     case 4: {
@@ -215,11 +215,11 @@ RequestReader::Open RequestReader::start_map() {
       if (in_kwargs_ || next() != (function_ == Function::step ? 1 : 0)) return Open::stop;
       // Names are never longer than the payload that carries them.
       if (function_ == Function::step) {
-        inputs_.text_.reserve(payload_size_);
+        inputs_.wire_.text.reserve(payload_size_);
         inputs_.names_.reserve(entities_);
         inputs_.values_.reserve(entities_);
       } else {
-        outputs_.text_.reserve(payload_size_);
+        outputs_.wire_.text.reserve(payload_size_);
         outputs_.entity_names_.reserve(entities_);
         outputs_.attr_names_.reserve(entities_);
       }

@@ -16,8 +16,9 @@ using namespace detail;
 
 // -- Inputs ---------------------------------------------------------------------------------
 
-Inputs::Inputs(Value inputs) : value_(std::move(inputs)) {
-  const Map& entities = map_arg(value_, "step inputs");
+Inputs::Inputs(Value inputs) {
+  wire_.value = std::move(inputs);
+  const Map& entities = map_arg(wire_.value, "step inputs");
   // Usually one attribute with one source per entity: one allocation for the rows.
   rows_.reserve(entities.size());
   for (const auto& [eid, attrs] : entities) {
@@ -33,14 +34,14 @@ Inputs::Inputs(Value inputs) : value_(std::move(inputs)) {
 
 // The rows point into this object's storage, so a copy builds its own.
 Inputs::Inputs(const Inputs& other) {
-  if (other.flat_) {
-    flat_ = true;
-    text_ = other.text_;
+  if (other.wire_.flat) {
+    wire_.flat = true;
+    wire_.text = other.wire_.text;
     names_ = other.names_;
     values_ = other.values_;
     link();
-  } else if (!other.value_.is_null()) {
-    *this = Inputs(other.value_);
+  } else if (!other.wire_.value.is_null()) {
+    *this = Inputs(other.wire_.value);
   }
 }
 
@@ -57,7 +58,7 @@ Inputs::~Inputs() = default;
 void Inputs::link() {
   rows_.clear();
   rows_.reserve(names_.size());
-  const char* text = text_.data();
+  const char* text = wire_.text.data();
   for (std::size_t i = 0; i < names_.size(); ++i) {
     const Names& n = names_[i];
     rows_.push_back(Input{std::string_view(text + n.eid, n.eid_size), std::string_view(text + n.attr, n.attr_size),
@@ -66,10 +67,7 @@ void Inputs::link() {
 }
 
 void Inputs::clear() noexcept {
-  value_ = Value();
-  value_built_ = false;
-  flat_ = false;
-  text_.clear();
+  wire_.clear();
   names_.clear();
   values_.clear();
   rows_.clear();
@@ -77,8 +75,9 @@ void Inputs::clear() noexcept {
   by_eid_.clear();
 }
 
-const Value& Inputs::value() const {
-  if (!flat_ || value_built_) return value_;
+const Value& Inputs::value() const { return wire_.get([this] { return build_value(); }); }
+
+Value Inputs::build_value() const {
   // One entity's rows are adjacent and view the same names, as are one attribute's.
   Map entities;
   for (std::size_t i = 0; i < rows_.size();) {
@@ -98,9 +97,7 @@ const Value& Inputs::value() const {
     entities.emplace_back(rows_[i].eid, Value(std::move(attrs)));
     i = j;
   }
-  value_ = Value(std::move(entities));
-  value_built_ = true;
-  return value_;
+  return Value(std::move(entities));
 }
 
 void Inputs::index() const {
@@ -135,8 +132,9 @@ std::span<const Input> Inputs::find(std::string_view eid, std::string_view attr)
 
 // -- OutputRequest --------------------------------------------------------------------------
 
-OutputRequest::OutputRequest(Value request) : value_(std::move(request)) {
-  const Map& entities = map_arg(value_, "get_data's outputs");
+OutputRequest::OutputRequest(Value request) {
+  wire_.value = std::move(request);
+  const Map& entities = map_arg(wire_.value, "get_data's outputs");
   // Checked and counted first, so the attribute views land in one block that never moves.
   std::size_t count = 0;
   for (const auto& [eid, attrs] : entities) {
@@ -155,19 +153,19 @@ OutputRequest::OutputRequest(Value request) : value_(std::move(request)) {
 }
 
 OutputRequest::OutputRequest(const OutputRequest& other) {
-  if (other.flat_) {
-    flat_ = true;
-    text_ = other.text_;
+  if (other.wire_.flat) {
+    wire_.flat = true;
+    wire_.text = other.wire_.text;
     attr_names_ = other.attr_names_;
     entity_names_ = other.entity_names_;
     link();
-  } else if (!other.value_.is_null()) {
-    *this = OutputRequest(other.value_);
+  } else if (!other.wire_.value.is_null()) {
+    *this = OutputRequest(other.wire_.value);
   }
 }
 
 void OutputRequest::link() {
-  const char* text = text_.data();
+  const char* text = wire_.text.data();
   attrs_.clear();
   attrs_.reserve(attr_names_.size());
   for (const Span& a : attr_names_) attrs_.emplace_back(text + a.offset, a.size);
@@ -180,27 +178,23 @@ void OutputRequest::link() {
 }
 
 void OutputRequest::clear() noexcept {
-  value_ = Value();
-  value_built_ = false;
-  flat_ = false;
-  text_.clear();
+  wire_.clear();
   attr_names_.clear();
   entity_names_.clear();
   attrs_.clear();
   entities_.clear();
 }
 
-const Value& OutputRequest::value() const {
-  if (!flat_ || value_built_) return value_;
+const Value& OutputRequest::value() const { return wire_.get([this] { return build_value(); }); }
+
+Value OutputRequest::build_value() const {
   Map entities;
   entities.reserve(entities_.size());
   for (const Entity& e : entities_) {
     Array attrs(e.attrs.begin(), e.attrs.end());
     entities.emplace_back(e.eid, Value(std::move(attrs)));
   }
-  value_ = Value(std::move(entities));
-  value_built_ = true;
-  return value_;
+  return Value(std::move(entities));
 }
 
 OutputRequest& OutputRequest::operator=(const OutputRequest& other) {

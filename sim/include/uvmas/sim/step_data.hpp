@@ -26,6 +26,34 @@ struct ReplyWriter;
 /// mosaik's integer time: the number of steps of `time_resolution` seconds.
 using Time = std::int64_t;
 
+namespace detail {
+/// mosaik's argument of a step or get_data: as it arrived (a Value), or read
+/// off the wire into flat storage (`flat`: the names back to back in `text`),
+/// with the Value built only when asked for.
+struct WireArgument {
+  bool flat = false;
+  mutable bool built = false;
+  mutable Value value;
+  std::vector<char> text;
+
+  /// The Value: as it arrived, or `build()`'s result, built once.
+  template <class Build>
+  const Value& get(Build build) const {
+    if (flat && !built) {
+      value = build();
+      built = true;
+    }
+    return value;
+  }
+  /// Empty, keeping the capacity of `text`.
+  void clear() noexcept {
+    flat = built = false;
+    value = Value();
+    text.clear();
+  }
+};
+}  // namespace detail
+
 /// One value a step delivered: the entity `source` (a full id such as
 /// "Ramp.Ramp_0") sent `value` to attribute `attr` of our entity `eid`.
 /// Views into the Inputs it came from.
@@ -82,24 +110,22 @@ class Inputs {
     std::uint32_t begin;
     std::uint32_t end;
   };
-  // Where a row's names lie in text_ (inputs read off the wire).
+  // Where a row's names lie in wire_.text (inputs read off the wire).
   struct Names {
     std::uint32_t eid, eid_size;
     std::uint32_t attr, attr_size;
     std::uint32_t source, source_size;
   };
   void index() const;
-  // Points rows_ at text_, names_ and values_.
+  Value build_value() const;
+  // Points rows_ at wire_.text, names_ and values_.
   void link();
   // Empty, keeping the capacity of the storage for the next step.
   void clear() noexcept;
 
-  mutable Value value_;
-  // Read off the wire: the names back to back (never reallocated once the
-  // rows point into it), and the values.
-  bool flat_ = false;
-  mutable bool value_built_ = false;
-  std::vector<char> text_;
+  // Read off the wire, the names lie back to back in wire_.text (never
+  // reallocated once the rows point into it).
+  detail::WireArgument wire_;
   std::vector<Names> names_;
   std::vector<Value> values_;
   std::vector<Input> rows_;
@@ -150,15 +176,13 @@ class OutputRequest {
     Span eid;
     std::uint32_t first_attr, attrs;
   };
-  // Points attrs_ and entities_ at text_, attr_names_ and entity_names_.
+  Value build_value() const;
+  // Points attrs_ and entities_ at wire_.text, attr_names_ and entity_names_.
   void link();
   void clear() noexcept;
 
-  mutable Value value_;
-  // Read off the wire: the names back to back, and where each lies.
-  bool flat_ = false;
-  mutable bool value_built_ = false;
-  std::vector<char> text_;
+  // Read off the wire, the names lie back to back in wire_.text.
+  detail::WireArgument wire_;
   std::vector<Span> attr_names_;
   std::vector<EntityNames> entity_names_;
   std::vector<std::string_view> attrs_;
