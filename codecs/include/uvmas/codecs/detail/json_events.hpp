@@ -53,7 +53,7 @@ bool read_json(std::string_view payload, JsonEvents& events, const Serializers* 
                std::size_t max_depth);
 
 /// Appends `s` as the JSON codec writes text (Python's json.dumps: ASCII
-/// only, `\uXXXX` escapes). SerializationError if `s` is not UTF-8.
+/// only, `\u` and four hex digits for the rest). SerializationError if `s` is not UTF-8.
 void append_json_string(std::string& out, std::string_view s);
 
 /// Appends `v` as the JSON codec writes it at nesting level `depth` of a
